@@ -1,0 +1,251 @@
+// One WebSocket connection, either role, with no I/O (sans-IO): bytes in, events out; actions in,
+// bytes out. Nothing here reads a clock, a socket, a file or a random source of its own.
+//
+//   conn.receive(bytes_from_the_network);
+//   while (auto event = conn.next_event()) { ... handle *event ... }
+//   write(conn.pending_output()); conn.consume_output(bytes_written);
+//   if (conn.transport_action() == TransportAction::close_when_flushed && output is empty) close.
+//
+// Lifetimes: receive(MutableByteView) keeps a view of the caller's buffer and parses it lazily in
+// next_event(), unmasking payloads in place; the buffer must stay valid until next_event() returns
+// std::nullopt, after which the connection has copied whatever it still needs. Every view an
+// event carries stays valid until the next call of a non-const member of this connection.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wscore/bytes.hpp"
+#include "wscore/close_code.hpp"
+#include "wscore/events.hpp"
+#include "wscore/frame_header.hpp"
+#include "wscore/handshake_request.hpp"
+#include "wscore/handshake_response.hpp"
+#include "wscore/mask.hpp"
+#include "wscore/utf8.hpp"
+
+namespace wscore {
+
+enum class Role : std::uint8_t { server, client };
+
+enum class DeliveryMode : std::uint8_t {
+  whole_messages,  // MessageReceived, bounded by max_message_size
+  streaming,       // FragmentReceived per frame piece, in constant memory
+};
+
+// Fills its argument with random bytes. The client role draws every masking key from it
+// (RFC 6455 §5.3), so it must be unpredictable — a CSPRNG such as getrandom(2) — or an
+// attacker can steer the masked bytes on the wire (§10.3).
+using RandomSource = std::function<void(MutableByteView)>;
+
+struct ConnectionOptions {
+  static constexpr std::uint64_t default_limit = 16 * 1024 * 1024;
+  std::uint64_t max_frame_size = default_limit;    // over it: 1009
+  std::uint64_t max_message_size = default_limit;  // over it: 1009 (both delivery modes)
+  std::size_t max_handshake_size = 8 * 1024;       // request/response head; over it: 431
+  DeliveryMode delivery = DeliveryMode::whole_messages;
+  bool auto_pong = true;  // answer each Ping with a Pong carrying its payload (RFC 6455 §5.5.2)
+  // Server role: subprotocols we speak, in our order of preference. accept() picks the first
+  // that the client offered unless told otherwise.
+  std::vector<std::string> subprotocols;
+};
+
+// What the connection needs from the client role at construction.
+struct ClientHandshake {
+  ClientRequestOptions request;
+  HandshakeNonce nonce;  // 16 unpredictable bytes (RFC 6455 §4.1)
+};
+
+// What the transport should do with the underlying stream.
+enum class TransportAction : std::uint8_t {
+  keep_open,           // keep reading and writing
+  close_when_flushed,  // write out pending_output(), then close (RFC 6455 §7.1.1, §7.1.7)
+  await_peer_close,    // client after the close handshake: the server closes first (§7.1.1);
+                       // close after a timeout of your choice if it does not
+};
+
+enum class ConnectionState : std::uint8_t {
+  handshake,  // opening handshake in progress
+  open,       // messages flow both ways
+  closing,    // we sent a Close and wait for the peer's (RFC 6455 §7.1.2)
+  closed,     // close handshake done, or the connection failed
+};
+
+// Misuse of the API by the caller — never a protocol violation, nothing is sent.
+enum class ApiError : std::uint8_t {
+  none,
+  wrong_state,                // e.g. send before the handshake or after close()
+  message_in_progress,        // a fragmented send is unfinished
+  no_message_in_progress,     // send_fragment continuing nothing
+  control_payload_too_large,  // ping/pong over 125 bytes, close reason over 123 (RFC 6455 §5.5)
+  invalid_close_code,         // not a code one may send (RFC 6455 §7.4)
+  invalid_utf8,               // text or close reason that is not UTF-8 (RFC 6455 §8.1)
+  no_random_source,           // client role without a RandomSource
+  subprotocol_not_offered,    // accept() with a subprotocol the client did not offer
+};
+
+[[nodiscard]] const char* to_string(ApiError error) noexcept;
+
+// A frame header encoded for the zero-copy send path.
+struct FrameHead {
+  std::array<std::byte, max_frame_header_size> bytes{};
+  std::uint8_t size = 0;
+  MaskKey mask_key{};  // client role: mask the payload with it before writing it
+  bool masked = false;
+  ByteView view() const noexcept { return {bytes.data(), size}; }
+};
+
+class Connection {
+ public:
+  // A server awaiting the client's opening handshake.
+  static Connection server(ConnectionOptions options = {});
+  // A client; its opening request is queued in pending_output() at once.
+  static Connection client(const ClientHandshake& handshake, RandomSource random,
+                           ConnectionOptions options = {});
+  // A connection whose handshake happened elsewhere (an HTTP server, a test, a fuzzer).
+  static Connection open(Role role, ConnectionOptions options = {}, RandomSource random = {});
+
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  ~Connection();
+
+  // --- input ---
+  // Zero-copy: the connection parses `input` in place (unmasking payloads in it).
+  void receive(MutableByteView input);
+  // Copying: for a buffer the connection may not write.
+  void receive(ByteView input);
+  // The transport reached end of stream.
+  void receive_eof();
+  // The next event, or nullopt when more input is needed (or after the last event).
+  [[nodiscard]] std::optional<Event> next_event();
+
+  // --- opening handshake (server role) ---
+  // Accepts the request reported by RequestReceived. `subprotocol`: nullopt picks from
+  // ConnectionOptions::subprotocols; a value must be one the client offered (RFC 6455 §4.2.2).
+  ApiError accept(std::optional<std::string_view> subprotocol = std::nullopt,
+                  std::string_view extensions_response = {}, std::uint8_t extension_rsv_bits = 0,
+                  std::span<const HttpHeader> extra_headers = {});
+  // Refuses it with an HTTP error response (e.g. 403 for a foreign Origin).
+  ApiError reject(int status, std::string_view body, std::span<const HttpHeader> headers = {});
+  // Client role: RSV bits that the extensions in the server's response claim (RFC 6455 §5.8).
+  void set_extension_rsv_bits(std::uint8_t bits) noexcept { extension_rsv_bits_ = bits; }
+
+  // --- sending ---
+  ApiError send_text(std::string_view text);
+  ApiError send_binary(ByteView data);
+  ApiError send(MessageType type, ByteView data);
+  // A message in pieces: the first call starts it (with `type`), `last` ends it (RFC 6455 §5.4).
+  ApiError send_fragment(MessageType type, ByteView data, bool last);
+  ApiError ping(ByteView data = {});
+  ApiError pong(ByteView data = {});
+  // Starts the closing handshake (RFC 6455 §7.1.2). Codes 1005, 1006 and 1015 are never sent.
+  ApiError close(std::uint16_t code = close_code::normal, std::string_view reason = {});
+  // Starts it with a Close frame that carries no code (RFC 6455 §5.5.1).
+  ApiError close_without_code();
+  // Zero-copy send of a whole message: encodes only the header; the caller writes
+  // pending_output(), then head.view(), then `data` (masked with head.mask_key in the client
+  // role: apply_mask(data, head.mask_key)).
+  ApiError encode_message_head(MessageType type, ByteView data, FrameHead& head);
+
+  // --- output ---
+  [[nodiscard]] ByteView pending_output() const noexcept {
+    return ByteView{output_}.subspan(output_consumed_);
+  }
+  void consume_output(std::size_t bytes_written) noexcept;
+
+  // --- state ---
+  [[nodiscard]] Role role() const noexcept { return role_; }
+  [[nodiscard]] ConnectionState state() const noexcept { return state_; }
+  [[nodiscard]] TransportAction transport_action() const noexcept;
+  [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
+  // Subprotocol agreed in the opening handshake, or empty.
+  [[nodiscard]] std::string_view subprotocol() const noexcept { return subprotocol_; }
+  // Returns the memory of idle buffers (between messages, output drained).
+  void release_idle_buffers() noexcept;
+
+ private:
+  enum class ReadState : std::uint8_t {
+    handshake,        // parsing the opening handshake
+    awaiting_accept,  // server: request reported, waiting for accept()/reject()
+    frame_header,     // reading a frame header
+    frame_payload,    // reading a frame payload
+    done,             // nothing more is read (peer closed, connection failed, EOF)
+  };
+  struct HandshakeState;
+
+  Connection(Role role, ConnectionOptions options, RandomSource random);
+
+  std::optional<Event> next_handshake_event();
+  void release_finished_handshake() noexcept;
+  std::optional<Event> read_frame_header();
+  std::optional<Event> read_frame_payload();
+  std::optional<Event> finish_control_frame(ByteView payload);
+  std::optional<Event> deliver_data(ByteView chunk, bool frame_finished);
+  std::optional<Event> fail(std::uint16_t code, std::string_view what);
+  void stash_unparsed();
+
+  void append_output(ByteView bytes);
+  void compact_output() noexcept;
+  ApiError check_can_send() const noexcept;
+  // Appends a frame and returns where it starts in output_.
+  std::size_t write_frame(Opcode opcode, bool fin, ByteView payload, std::uint8_t rsv = 0);
+  void write_close(std::uint16_t code, std::string_view reason, bool with_code);
+  void queue_auto_pong(ByteView payload);
+  MaskKey next_mask_key();
+
+  Role role_;
+  ConnectionState state_ = ConnectionState::handshake;
+  ReadState read_state_ = ReadState::handshake;
+  ConnectionOptions options_;
+  RandomSource random_;
+  std::unique_ptr<HandshakeState> handshake_;  // freed once the connection is open
+  std::string subprotocol_;
+  std::uint8_t extension_rsv_bits_ = 0;
+
+  // Input not yet parsed: a view of the caller's buffer or of owned_input_.
+  MutableByteView unparsed_;
+  std::vector<std::byte> owned_input_;
+  bool eof_ = false;
+
+  // The frame being read.
+  FrameHeader frame_{};
+  std::uint64_t frame_remaining_ = 0;    // payload bytes still to come
+  std::uint64_t frame_mask_offset_ = 0;  // payload bytes already unmasked
+  std::array<std::byte, max_frame_header_size> header_bytes_{};
+  std::uint8_t header_bytes_size_ = 0;
+  std::array<std::byte, max_control_payload_size> control_payload_{};
+
+  // The message being read (RFC 6455 §5.4).
+  bool in_message_ = false;
+  MessageType message_type_ = MessageType::binary;
+  std::uint8_t message_rsv_ = 0;
+  std::uint64_t message_size_ = 0;
+  Utf8Validator message_utf8_;
+  std::vector<std::byte> message_;  // whole-message mode: the message so far
+
+  // The message being sent in fragments.
+  bool sending_fragments_ = false;
+  MessageType sending_type_ = MessageType::binary;
+  Utf8Validator sending_utf8_;
+
+  // Close handshake (RFC 6455 §7).
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool failed_ = false;
+
+  // Output: bytes before output_consumed_ are written already.
+  std::vector<std::byte> output_;
+  std::size_t output_consumed_ = 0;
+  // Where an automatic Pong not yet written starts in output_ (RFC 6455 §5.5.3 lets us answer
+  // only the latest Ping, which bounds the output a Ping flood can cause).
+  std::optional<std::size_t> unsent_pong_at_;
+};
+
+}  // namespace wscore

@@ -1,0 +1,85 @@
+// What a Connection reports: small values, as in h11/wsproto. Payload views point into the
+// caller's input buffer or the connection's own buffers and stay valid until the next call of a
+// non-const member of the Connection that produced them.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+
+#include "wscore/bytes.hpp"
+#include "wscore/handshake_request.hpp"
+#include "wscore/handshake_response.hpp"
+#include "wscore/http_error.hpp"
+
+namespace wscore {
+
+enum class MessageType : std::uint8_t { text = 1, binary = 2 };
+
+// Server role: a valid opening handshake arrived. Answer with Connection::accept() or reject().
+struct RequestReceived {
+  const HandshakeRequest* request;
+};
+
+// Client role: the server accepted; the connection is open.
+struct HandshakeCompleted {
+  const HandshakeResponse* response;
+};
+
+// The opening handshake failed. Server role: an error response with `error.status` is queued;
+// flush it and close the transport. Client role: the server's response was refused.
+struct HandshakeFailed {
+  HttpError error;
+};
+
+// A whole message (DeliveryMode::whole_messages). Text is valid UTF-8 (RFC 6455 §8.1).
+struct MessageReceived {
+  MessageType type;
+  ByteView data;
+  std::uint8_t rsv;  // RSV bits of the message's first frame (for a negotiated extension)
+  std::string_view text() const noexcept { return as_text(data); }
+};
+
+// The next piece of a message (DeliveryMode::streaming): each frame's payload as it arrives.
+// Text pieces are valid UTF-8 so far, though a code point may continue in the next piece.
+struct FragmentReceived {
+  MessageType type;
+  ByteView data;
+  bool message_finished;
+  std::uint8_t rsv;  // RSV bits of the message's first frame
+};
+
+// RFC 6455 §5.5.2. With ConnectionOptions::auto_pong the Pong is already queued.
+struct PingReceived {
+  ByteView data;
+};
+
+struct PongReceived {
+  ByteView data;
+};
+
+// RFC 6455 §5.5.1: the peer sent a Close. `code` is 1005 when the frame carried none. If we had
+// not sent a Close yet, the reply echoing the code is already queued (§7.1.2).
+struct CloseReceived {
+  std::uint16_t code;
+  std::string_view reason;
+};
+
+// The peer broke the protocol. A Close with `code` is queued (RFC 6455 §7.1.7: fail the
+// connection); no event follows; flush the output and close the transport.
+struct ProtocolError {
+  std::uint16_t code;  // 1002, 1007, 1009, ...
+  std::string_view what;
+};
+
+// The transport reported end of stream before the close handshake finished (RFC 6455 §7.1.5:
+// the close code is then 1006).
+struct ConnectionLost {
+  std::uint16_t code;
+};
+
+using Event = std::variant<RequestReceived, HandshakeCompleted, HandshakeFailed, MessageReceived,
+                           FragmentReceived, PingReceived, PongReceived, CloseReceived,
+                           ProtocolError, ConnectionLost>;
+
+}  // namespace wscore

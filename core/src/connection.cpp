@@ -1,0 +1,247 @@
+// Connection: construction, the opening handshake, state and output. Reading frames is in
+// connection_receive.cpp, sending in connection_send.cpp.
+#include <algorithm>
+#include <cstring>
+#include <functional>
+
+#include "wscore/connection.hpp"
+
+namespace wscore {
+
+struct Connection::HandshakeState {
+  std::optional<HandshakeRequestParser> request_parser;    // server role
+  HandshakeRequest request;                                // server role, once parsed
+  std::optional<HandshakeResponseParser> response_parser;  // client role
+};
+
+Connection::Connection(Role role, ConnectionOptions options, RandomSource random)
+    : role_(role), options_(std::move(options)), random_(std::move(random)) {}
+
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Connection Connection::server(ConnectionOptions options) {
+  Connection connection(Role::server, std::move(options), {});
+  connection.handshake_ = std::make_unique<HandshakeState>();
+  connection.handshake_->request_parser.emplace(connection.options_.max_handshake_size);
+  return connection;
+}
+
+Connection Connection::client(const ClientHandshake& handshake, RandomSource random,
+                              ConnectionOptions options) {
+  Connection connection(Role::client, std::move(options), std::move(random));
+  std::string request;
+  std::string key = write_client_request(request, handshake.request, handshake.nonce);
+  const auto* request_bytes = reinterpret_cast<const std::byte*>(request.data());
+  connection.output_.assign(request_bytes, request_bytes + request.size());
+
+  std::vector<std::string> offered_subprotocols(handshake.request.subprotocols.begin(),
+                                                handshake.request.subprotocols.end());
+  std::vector<ExtensionOffer> offers;
+  std::vector<std::string> offered_extension_names;
+  if (parse_extension_offers(handshake.request.extensions, offers)) {
+    for (auto& offer : offers)
+      offered_extension_names.push_back(std::move(offer.name));
+  }
+  connection.handshake_ = std::make_unique<HandshakeState>();
+  connection.handshake_->response_parser.emplace(std::move(key), std::move(offered_subprotocols),
+                                                 std::move(offered_extension_names),
+                                                 connection.options_.max_handshake_size);
+  return connection;
+}
+
+Connection Connection::open(Role role, ConnectionOptions options, RandomSource random) {
+  Connection connection(role, std::move(options), std::move(random));
+  connection.state_ = ConnectionState::open;
+  connection.read_state_ = ReadState::frame_header;
+  return connection;
+}
+
+std::optional<Event> Connection::next_handshake_event() {
+  HandshakeState& handshake = *handshake_;
+  if (role_ == Role::server) {
+    auto& parser = *handshake.request_parser;
+    const auto result = parser.feed(unparsed_);
+    unparsed_ = unparsed_.subspan(result.bytes_consumed);
+    switch (result.status) {
+      case HandshakeRequestParser::Status::need_more:
+        return std::nullopt;
+      case HandshakeRequestParser::Status::complete:
+        handshake.request = parser.take_request();
+        read_state_ = ReadState::awaiting_accept;
+        return RequestReceived{&handshake.request};
+      case HandshakeRequestParser::Status::failed: {
+        const HttpError error = parser.error();
+        static constexpr HttpHeader allow_get[] = {{"Allow", "GET"}};
+        std::string response;
+        write_error_response(response, error.status, error.what,
+                             error.status == 405 ? std::span<const HttpHeader>(allow_get)
+                                                 : std::span<const HttpHeader>());
+        append_output(as_bytes(response));
+        state_ = ConnectionState::closed;
+        read_state_ = ReadState::done;
+        failed_ = true;
+        unparsed_ = {};
+        return HandshakeFailed{error};
+      }
+    }
+    return std::nullopt;
+  }
+
+  auto& parser = *handshake.response_parser;
+  const auto result = parser.feed(unparsed_);
+  unparsed_ = unparsed_.subspan(result.bytes_consumed);
+  switch (result.status) {
+    case HandshakeResponseParser::Status::need_more:
+      return std::nullopt;
+    case HandshakeResponseParser::Status::complete:
+      subprotocol_ = parser.response().subprotocol();
+      state_ = ConnectionState::open;
+      read_state_ = ReadState::frame_header;
+      return HandshakeCompleted{&parser.response()};
+    case HandshakeResponseParser::Status::failed:
+      state_ = ConnectionState::closed;
+      read_state_ = ReadState::done;
+      failed_ = true;
+      unparsed_ = {};
+      return HandshakeFailed{parser.error()};
+  }
+  return std::nullopt;
+}
+
+void Connection::release_finished_handshake() noexcept {
+  // Once open (or failed) and the handshake event has been seen, the parsers are dead weight.
+  if (handshake_ && state_ != ConnectionState::handshake &&
+      read_state_ != ReadState::awaiting_accept) {
+    handshake_.reset();
+  }
+}
+
+ApiError Connection::accept(std::optional<std::string_view> subprotocol,
+                            std::string_view extensions_response, std::uint8_t extension_rsv_bits,
+                            std::span<const HttpHeader> extra_headers) {
+  if (role_ != Role::server || read_state_ != ReadState::awaiting_accept) {
+    return ApiError::wrong_state;
+  }
+  const HandshakeRequest& request = handshake_->request;
+  const auto offered = request.subprotocols();
+  const auto was_offered = [&](std::string_view name) {
+    return std::find(offered.begin(), offered.end(), name) != offered.end();
+  };
+  std::string_view chosen;
+  if (subprotocol) {
+    // RFC 6455 §4.2.2 item 5.4: the server may only pick one of the client's values.
+    if (!subprotocol->empty() && !was_offered(*subprotocol)) {
+      return ApiError::subprotocol_not_offered;
+    }
+    chosen = *subprotocol;
+  } else {
+    for (const auto& ours : options_.subprotocols) {
+      if (was_offered(ours)) {
+        chosen = ours;
+        break;
+      }
+    }
+  }
+  std::string response;
+  write_accept_response(response, request.key(),
+                        AcceptOptions{chosen, extensions_response, extra_headers});
+  append_output(as_bytes(response));
+  subprotocol_ = chosen;
+  extension_rsv_bits_ = extension_rsv_bits;
+  state_ = ConnectionState::open;
+  read_state_ = ReadState::frame_header;
+  handshake_.reset();
+  return ApiError::none;
+}
+
+ApiError Connection::reject(int status, std::string_view body,
+                            std::span<const HttpHeader> headers) {
+  if (role_ != Role::server || read_state_ != ReadState::awaiting_accept) {
+    return ApiError::wrong_state;
+  }
+  std::string response;
+  write_error_response(response, status, body, headers);
+  append_output(as_bytes(response));
+  state_ = ConnectionState::closed;
+  read_state_ = ReadState::done;
+  unparsed_ = {};
+  handshake_.reset();
+  return ApiError::none;
+}
+
+TransportAction Connection::transport_action() const noexcept {
+  if (state_ != ConnectionState::closed) return TransportAction::keep_open;
+  // RFC 6455 §7.1.1: after a clean close handshake the server closes the TCP connection first;
+  // the client waits for it. Any failure closes at once (§7.1.7).
+  const bool clean_close = close_sent_ && close_received_ && !failed_;
+  if (role_ == Role::client && clean_close) return TransportAction::await_peer_close;
+  return TransportAction::close_when_flushed;
+}
+
+void Connection::append_output(ByteView bytes) {
+  compact_output();
+  output_.insert(output_.end(), bytes.begin(), bytes.end());
+  unsent_pong_at_.reset();
+}
+
+void Connection::compact_output() noexcept {
+  // Drop written bytes once they outweigh the unwritten ones, so a caller that drains in small
+  // pieces does not make the buffer grow (amortised O(1) per byte).
+  if (output_consumed_ == 0 || output_consumed_ < output_.size() - output_consumed_) return;
+  output_.erase(output_.begin(), output_.begin() + static_cast<std::ptrdiff_t>(output_consumed_));
+  if (unsent_pong_at_) *unsent_pong_at_ -= output_consumed_;
+  output_consumed_ = 0;
+}
+
+void Connection::consume_output(std::size_t bytes_written) noexcept {
+  output_consumed_ += std::min(bytes_written, output_.size() - output_consumed_);
+  if (unsent_pong_at_ && *unsent_pong_at_ < output_consumed_) unsent_pong_at_.reset();
+  if (output_consumed_ == output_.size()) {
+    output_.clear();
+    output_consumed_ = 0;
+  }
+}
+
+void Connection::release_idle_buffers() noexcept {
+  if (!in_message_) {
+    message_.clear();
+    message_.shrink_to_fit();
+  }
+  if (output_consumed_ == output_.size()) {
+    output_.clear();
+    output_.shrink_to_fit();
+    output_consumed_ = 0;
+  }
+  if (unparsed_.empty()) {
+    owned_input_.clear();
+    owned_input_.shrink_to_fit();
+  }
+}
+
+const char* to_string(ApiError error) noexcept {
+  switch (error) {
+    case ApiError::none:
+      return "no error";
+    case ApiError::wrong_state:
+      return "not allowed in the connection's current state";
+    case ApiError::message_in_progress:
+      return "a fragmented message is still being sent";
+    case ApiError::no_message_in_progress:
+      return "no fragmented message is being sent";
+    case ApiError::control_payload_too_large:
+      return "control frame payload over 125 bytes";
+    case ApiError::invalid_close_code:
+      return "close code that may not be sent";
+    case ApiError::invalid_utf8:
+      return "text that is not valid UTF-8";
+    case ApiError::no_random_source:
+      return "client role needs a random source for masking";
+    case ApiError::subprotocol_not_offered:
+      return "subprotocol the client did not offer";
+  }
+  return "unknown error";
+}
+
+}  // namespace wscore

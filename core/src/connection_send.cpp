@@ -1,0 +1,161 @@
+// Connection: sending (RFC 6455 §5.2-§5.6, §7.1.2). Every action validates first and writes
+// nothing on misuse; frames use the minimal length encoding; the client masks every frame.
+#include <cstring>
+
+#include "wscore/connection.hpp"
+
+namespace wscore {
+namespace {
+
+Opcode opcode_for(MessageType type) noexcept {
+  return type == MessageType::text ? Opcode::text : Opcode::binary;
+}
+
+}  // namespace
+
+ApiError Connection::check_can_send() const noexcept {
+  // RFC 6455 §5.5.1: nothing is sent after a Close.
+  if (state_ != ConnectionState::open || close_sent_) return ApiError::wrong_state;
+  if (role_ == Role::client && !random_) return ApiError::no_random_source;
+  return ApiError::none;
+}
+
+ApiError Connection::send_text(std::string_view text) {
+  return send(MessageType::text, as_bytes(text));
+}
+
+ApiError Connection::send_binary(ByteView data) {
+  return send(MessageType::binary, data);
+}
+
+ApiError Connection::send(MessageType type, ByteView data) {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  if (sending_fragments_) return ApiError::message_in_progress;
+  if (type == MessageType::text && !is_valid_utf8(data)) return ApiError::invalid_utf8;
+  write_frame(opcode_for(type), true, data);
+  return ApiError::none;
+}
+
+ApiError Connection::send_fragment(MessageType type, ByteView data, bool last) {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  const bool first = !sending_fragments_;
+  if (first) {
+    sending_type_ = type;
+    sending_utf8_.reset();
+  }
+  if (sending_type_ == MessageType::text) {
+    // Check on a copy, so that refused text leaves the message as it was.
+    Utf8Validator validator = sending_utf8_;
+    if (!validator.feed(data) || (last && !validator.complete())) return ApiError::invalid_utf8;
+    sending_utf8_ = validator;
+  }
+  // RFC 6455 §5.4: the first frame carries the type, the rest are continuations.
+  write_frame(first ? opcode_for(type) : Opcode::continuation, last, data);
+  sending_fragments_ = !last;
+  return ApiError::none;
+}
+
+ApiError Connection::ping(ByteView data) {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  if (data.size() > max_control_payload_size) return ApiError::control_payload_too_large;
+  write_frame(Opcode::ping, true, data);
+  return ApiError::none;
+}
+
+ApiError Connection::pong(ByteView data) {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  if (data.size() > max_control_payload_size) return ApiError::control_payload_too_large;
+  write_frame(Opcode::pong, true, data);
+  return ApiError::none;
+}
+
+ApiError Connection::close(std::uint16_t code, std::string_view reason) {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  // RFC 6455 §7.4: 1005, 1006 and 1015 are reported, never sent; §5.5: 123-byte reason at most.
+  if (!is_valid_close_code(code)) return ApiError::invalid_close_code;
+  if (reason.size() > max_close_reason_size) return ApiError::control_payload_too_large;
+  if (!is_valid_utf8(as_bytes(reason))) return ApiError::invalid_utf8;
+  write_close(code, reason, true);
+  close_sent_ = true;
+  state_ = ConnectionState::closing;
+  return ApiError::none;
+}
+
+ApiError Connection::close_without_code() {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  write_close(0, {}, false);
+  close_sent_ = true;
+  state_ = ConnectionState::closing;
+  return ApiError::none;
+}
+
+ApiError Connection::encode_message_head(MessageType type, ByteView data, FrameHead& head) {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  if (sending_fragments_) return ApiError::message_in_progress;
+  if (type == MessageType::text && !is_valid_utf8(data)) return ApiError::invalid_utf8;
+  FrameHeader header;
+  header.opcode = static_cast<std::uint8_t>(opcode_for(type));
+  header.payload_length = data.size();
+  header.masked = role_ == Role::client;
+  if (header.masked) header.mask_key = next_mask_key();
+  head.size = static_cast<std::uint8_t>(encode_frame_header(header, head.bytes));
+  head.mask_key = header.mask_key;
+  head.masked = header.masked;
+  return ApiError::none;
+}
+
+std::size_t Connection::write_frame(Opcode opcode, bool fin, ByteView payload, std::uint8_t rsv) {
+  FrameHeader header;
+  header.fin = fin;
+  header.rsv = rsv;
+  header.opcode = static_cast<std::uint8_t>(opcode);
+  header.payload_length = payload.size();
+  header.masked = role_ == Role::client;  // RFC 6455 §5.3
+  if (header.masked) header.mask_key = next_mask_key();
+
+  compact_output();
+  unsent_pong_at_.reset();
+  const std::size_t start = output_.size();
+  output_.resize(start + max_frame_header_size + payload.size());
+  const std::size_t header_size = encode_frame_header(
+      header,
+      std::span<std::byte, max_frame_header_size>(output_.data() + start, max_frame_header_size));
+  std::byte* payload_out = output_.data() + start + header_size;
+  if (header.masked) {
+    copy_masked(payload, {payload_out, payload.size()}, header.mask_key);
+  } else if (!payload.empty()) {
+    std::memcpy(payload_out, payload.data(), payload.size());
+  }
+  output_.resize(start + header_size + payload.size());
+  return start;
+}
+
+void Connection::write_close(std::uint16_t code, std::string_view reason, bool with_code) {
+  std::array<std::byte, max_control_payload_size> payload{};
+  std::size_t size = 0;
+  if (with_code) {
+    payload[0] = static_cast<std::byte>(code >> 8);
+    payload[1] = static_cast<std::byte>(code & 0xFF);
+    std::memcpy(payload.data() + 2, reason.data(), reason.size());
+    size = 2 + reason.size();
+  }
+  write_frame(Opcode::close, true, ByteView(payload).first(size));
+}
+
+void Connection::queue_auto_pong(ByteView payload) {
+  // RFC 6455 §5.5.3: if a Pong for an earlier Ping is still unsent, answer only the latest.
+  if (unsent_pong_at_ && *unsent_pong_at_ >= output_consumed_) {
+    output_.resize(*unsent_pong_at_);
+  }
+  unsent_pong_at_ = write_frame(Opcode::pong, true, payload);
+}
+
+MaskKey Connection::next_mask_key() {
+  MaskKey key{};
+  // Without a RandomSource a client cannot send (check_can_send), but automatic replies
+  // (Pong, Close) still go out, with a zero key.
+  if (random_) random_(key);
+  return key;
+}
+
+}  // namespace wscore

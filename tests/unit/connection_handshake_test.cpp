@@ -1,0 +1,166 @@
+// The opening handshake through a Connection (RFC 6455 §4): both roles, bytes after the head
+// parsed as frames, errors answered with the right HTTP status.
+#include <gtest/gtest.h>
+
+#include "support/trace.hpp"
+#include "wscore/connection.hpp"
+
+namespace wscore {
+namespace {
+
+using test::Bytes;
+using test::bytes_of;
+using test::concat;
+using test::masked_frame;
+using test::unmasked_frame;
+using Trace = std::vector<std::string>;
+
+// RFC 6455 §1.3.
+constexpr std::string_view example_request =
+    "GET /chat?room=1 HTTP/1.1\r\n"
+    "Host: server.example.com\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Origin: http://example.com\r\n"
+    "Sec-WebSocket-Protocol: chat, superchat\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "\r\n";
+
+std::string output_text(const Connection& connection) {
+  return std::string(as_text(connection.pending_output()));
+}
+
+TEST(Rfc6455Section4_2, ServerReportsTheRequestThenAcceptsAndReadsTheFramesThatFollowIt) {
+  const Bytes wire = concat({bytes_of(example_request), masked_frame(0x81, bytes_of("Hello"))});
+  auto make = [] {
+    ConnectionOptions options;
+    options.subprotocols = {"superchat", "chat"};
+    return Connection::server(options);
+  };
+  // Every split: the request is reported, and nothing more until accept().
+  EXPECT_EQ(test::trace_at_every_split(make, wire), Trace{"request /chat?room=1"});
+
+  Connection connection = make();
+  connection.receive(ByteView(wire));
+  auto event = connection.next_event();
+  ASSERT_TRUE(event);
+  const auto* request = std::get_if<RequestReceived>(&*event);
+  ASSERT_NE(request, nullptr);
+  EXPECT_EQ(request->request->path(), "/chat");
+  EXPECT_EQ(request->request->query(), "room=1");
+  EXPECT_EQ(request->request->origin(), "http://example.com");
+  EXPECT_FALSE(connection.next_event());  // frames wait for the decision
+  ASSERT_EQ(connection.accept(), ApiError::none);
+  const std::string response = output_text(connection);
+  EXPECT_EQ(response.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0), 0u);
+  EXPECT_NE(response.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+            std::string::npos);
+  // Our preference wins among what the client offered (RFC 6455 §4.2.2 item 5.4).
+  EXPECT_NE(response.find("Sec-WebSocket-Protocol: superchat\r\n"), std::string::npos);
+  EXPECT_EQ(connection.subprotocol(), "superchat");
+  auto message = connection.next_event();
+  ASSERT_TRUE(message);
+  EXPECT_EQ(test::describe(*message), "text Hello");
+}
+
+TEST(Rfc6455Section4_2_2, AcceptRefusesASubprotocolTheClientDidNotOffer) {
+  Connection connection = Connection::server();
+  test::run_pieces(connection, {bytes_of(example_request)});
+  EXPECT_EQ(connection.accept("mqtt"), ApiError::subprotocol_not_offered);
+  EXPECT_TRUE(connection.pending_output().empty());
+  EXPECT_EQ(connection.accept("chat"), ApiError::none);
+  EXPECT_EQ(connection.subprotocol(), "chat");
+}
+
+TEST(Rfc6455Section4_2_1, MalformedRequestGets400AndTheConnectionCloses) {
+  Connection connection = Connection::server();
+  EXPECT_EQ(test::run_pieces(connection, {bytes_of("GET / HTTP/1.1\r\nHost x\r\n\r\n")}),
+            Trace{"handshake-failed 400"});
+  EXPECT_EQ(output_text(connection).rfind("HTTP/1.1 400 ", 0), 0u);
+  EXPECT_EQ(connection.transport_action(), TransportAction::close_when_flushed);
+}
+
+TEST(Rfc6455Section4_4, UnsupportedVersionGets426WithTheVersionWeSpeak) {
+  std::string request(example_request);
+  request.replace(request.find("Version: 13"), 11, "Version: 12");
+  Connection connection = Connection::server();
+  EXPECT_EQ(test::run_pieces(connection, {bytes_of(request)}), Trace{"handshake-failed 426"});
+  const std::string response = output_text(connection);
+  EXPECT_EQ(response.rfind("HTTP/1.1 426 ", 0), 0u);
+  EXPECT_NE(response.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos);
+}
+
+TEST(Rfc6455Section4_2_1, OversizedHeadGets431) {
+  ConnectionOptions options;
+  options.max_handshake_size = 256;
+  Connection connection = Connection::server(options);
+  std::string request = "GET / HTTP/1.1\r\nX-Padding: " + std::string(300, 'a') + "\r\n";
+  EXPECT_EQ(test::run_pieces(connection, {bytes_of(request)}), Trace{"handshake-failed 431"});
+}
+
+TEST(Rfc6455Section4_2_1, RejectAnswersWithTheCallersStatus) {
+  Connection connection = Connection::server();
+  test::run_pieces(connection, {bytes_of(example_request)});
+  ASSERT_EQ(connection.reject(403, "origin not allowed"), ApiError::none);
+  EXPECT_EQ(output_text(connection).rfind("HTTP/1.1 403 ", 0), 0u);
+  EXPECT_EQ(connection.transport_action(), TransportAction::close_when_flushed);
+}
+
+TEST(Rfc6455Section4_1, ClientAndServerConnectionsTalkToEachOther) {
+  const std::string_view offered[] = {"chat", "superchat"};
+  ClientHandshake handshake{};
+  handshake.request.host = "server.example.com";
+  handshake.request.target = "/chat";
+  handshake.request.subprotocols = offered;
+  for (std::size_t i = 0; i < handshake.nonce.size(); ++i) {
+    handshake.nonce[i] = static_cast<std::byte>(i);
+  }
+  Connection client = Connection::client(handshake, test::fixed_random({}));
+  ConnectionOptions server_options;
+  server_options.subprotocols = {"superchat"};
+  Connection server = Connection::server(server_options);
+
+  server.receive(client.pending_output());
+  client.consume_output(client.pending_output().size());
+  auto request = server.next_event();
+  ASSERT_TRUE(request && std::holds_alternative<RequestReceived>(*request));
+  ASSERT_EQ(server.accept(), ApiError::none);
+  ASSERT_EQ(server.send_text("welcome"), ApiError::none);
+
+  // The response and the first frame arrive in one piece, at every split.
+  const Bytes from_server(server.pending_output().begin(), server.pending_output().end());
+  auto make_client = [&] { return Connection::client(handshake, test::fixed_random({})); };
+  EXPECT_EQ(test::trace_at_every_split(make_client, from_server),
+            (Trace{"handshake 101", "text welcome"}));
+  client.receive(ByteView(from_server));
+  while (client.next_event()) {
+  }
+  EXPECT_EQ(client.state(), ConnectionState::open);
+  EXPECT_EQ(client.subprotocol(), "superchat");
+}
+
+TEST(Rfc6455Section4_1, ClientFailsOnAWrongAcceptKey) {
+  ClientHandshake handshake{};
+  handshake.request.host = "localhost";
+  Connection client = Connection::client(handshake, test::fixed_random({}));
+  const std::string response =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+  const Trace trace = test::run_pieces(client, {bytes_of(response)});
+  ASSERT_EQ(trace.size(), 1u);
+  EXPECT_EQ(trace[0].rfind("handshake-failed", 0), 0u);
+  EXPECT_EQ(client.transport_action(), TransportAction::close_when_flushed);
+}
+
+TEST(Rfc6455Section4_1, ClientReportsTheStatusOfARefusal) {
+  ClientHandshake handshake{};
+  handshake.request.host = "localhost";
+  Connection client = Connection::client(handshake, test::fixed_random({}));
+  EXPECT_EQ(
+      test::run_pieces(client, {bytes_of("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")}),
+      Trace{"handshake-failed 404"});
+}
+
+}  // namespace
+}  // namespace wscore
