@@ -63,8 +63,70 @@ void Connection::stash_unparsed() {
   unparsed_ = owned_input_;
 }
 
+inline bool Connection::find_whole_small_frame(std::size_t& header_size,
+                                               std::size_t& payload_size) const noexcept {
+  // The common case without the general state machine: an unfragmented text or binary frame
+  // with a 7- or 16-bit length, no RSV bits, masked as our role requires, that sits whole in the
+  // input while no fragmented message is open. It is a filter, not a second set of rules: any
+  // other frame, including every one that breaks a rule, takes the general path.
+  const std::size_t available = unparsed_.size();
+  if (available < 2 || in_message_) return false;
+  const auto first = static_cast<std::uint8_t>(unparsed_[0]);
+  const auto second = static_cast<std::uint8_t>(unparsed_[1]);
+  if (first != 0x81 && first != 0x82) return false;  // FIN, no RSV, text or binary
+  const bool masked = (second & 0x80) != 0;
+  if (masked != (role_ == Role::server)) return false;
+  std::size_t length = second & 0x7F;
+  header_size = 2;
+  if (length == 127) return false;
+  if (length == 126) {
+    if (available < 4) return false;
+    length = (static_cast<std::size_t>(unparsed_[2]) << 8) | static_cast<std::size_t>(unparsed_[3]);
+    header_size = 4;
+  }
+  if (masked) header_size += 4;
+  if (available < header_size || available - header_size < length ||
+      length > options_.max_frame_size || length > options_.max_message_size) {
+    return false;
+  }
+  payload_size = length;
+  return true;
+}
+
+inline std::optional<Event> Connection::read_whole_small_frame(std::size_t header_size,
+                                                               std::size_t payload_size) {
+  const MutableByteView payload = unparsed_.subspan(header_size, payload_size);
+  const auto type = static_cast<MessageType>(unparsed_[0] & std::byte{0x0F});
+  if (role_ == Role::server) {  // masked, as the filter checked
+    MaskKey key;
+    std::memcpy(key.data(), unparsed_.data() + header_size - 4, key.size());
+    apply_mask(payload, key);
+  }
+  unparsed_ = unparsed_.subspan(header_size + payload_size);
+  if (type == MessageType::text && !is_valid_utf8(payload)) {
+    return fail(close_code::invalid_payload, "invalid UTF-8 in a text message (RFC 6455 8.1)");
+  }
+  if (options_.delivery == DeliveryMode::streaming) {
+    return FragmentReceived{type, payload, true, 0};
+  }
+  return MessageReceived{type, payload, 0};
+}
+
 std::optional<Event> Connection::next_event() {
-  release_finished_handshake();
+  if (handshake_) [[unlikely]] {
+    release_finished_handshake();
+  }
+  // Both returns hand back a prvalue, so the event is built in the caller's slot (no copy).
+  std::size_t header_size = 0;
+  std::size_t payload_size = 0;
+  if (read_state_ == ReadState::frame_header && header_bytes_size_ == 0 &&
+      find_whole_small_frame(header_size, payload_size)) {
+    return read_whole_small_frame(header_size, payload_size);
+  }
+  return next_event_general();
+}
+
+std::optional<Event> Connection::next_event_general() {
   for (;;) {
     const std::size_t unparsed_before = unparsed_.size();
     const ReadState state_before = read_state_;
@@ -183,7 +245,7 @@ std::optional<Event> Connection::read_frame_header() {
   frame_remaining_ = frame.payload_length;
   frame_mask_offset_ = 0;
   read_state_ = ReadState::frame_payload;
-  return std::nullopt;
+  return read_frame_payload();
 }
 
 std::optional<Event> Connection::read_frame_payload() {

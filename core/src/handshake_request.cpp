@@ -14,76 +14,6 @@ namespace {
 using detail::equals_ignore_case;
 using detail::find_headers;
 
-bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-bool is_hex_digit(char c) noexcept {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// RFC 3986 §2.3 unreserved and §2.2 sub-delims.
-bool is_unreserved(char c) noexcept {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-bool is_sub_delim(char c) noexcept {
-  switch (c) {
-    case '!':
-    case '$':
-    case '&':
-    case '\'':
-    case '(':
-    case ')':
-    case '*':
-    case '+':
-    case ',':
-    case ';':
-    case '=':
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Whether `text` uses only the characters `allowed` accepts plus pct-encoded octets.
-template <class Allowed>
-bool is_pct_encoded_text(std::string_view text, Allowed allowed) noexcept {
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%') {
-      if (i + 2 >= text.size()) return false;
-      if (!is_hex_digit(text[i + 1]) || !is_hex_digit(text[i + 2])) return false;
-      i += 2;
-    } else if (!allowed(text[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// RFC 9112 §3.2.1: origin-form = absolute-path [ "?" query ] (RFC 3986 §3.3, §3.4).
-bool is_origin_form(std::string_view target) noexcept {
-  if (target.empty() || target.front() != '/') return false;
-  const std::size_t question = target.find('?');
-  const auto is_path_char = [](char c) {
-    return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '@' || c == '/';
-  };
-  const auto is_query_char = [&](char c) { return is_path_char(c) || c == '?'; };
-  if (question == std::string_view::npos) return is_pct_encoded_text(target, is_path_char);
-  return is_pct_encoded_text(target.substr(0, question), is_path_char) &&
-         is_pct_encoded_text(target.substr(question + 1), is_query_char);
-}
-
-// RFC 9110 §7.2: Host = uri-host [ ":" port ]. This accepts the characters of reg-name,
-// IPv4address, IP-literal and port; it does not check the structure further.
-bool is_valid_host(std::string_view host) noexcept {
-  if (host.empty()) return false;
-  return is_pct_encoded_text(host, [](char c) {
-    return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '[' || c == ']';
-  });
-}
-
 struct RequestLine {
   std::string_view method, target;
 };
@@ -102,7 +32,7 @@ std::optional<HttpError> parse_request_line(std::string_view line, RequestLine& 
   if (!detail::is_token(parsed.method) || !version) {
     return HttpError{400, "malformed request line"};
   }
-  if (!is_origin_form(parsed.target)) {
+  if (!detail::is_origin_form(parsed.target)) {
     return HttpError{400, "request target is not an absolute path (origin-form)"};
   }
   // RFC 6455 §4.2.1 item 1: "An HTTP/1.1 or higher GET request". A later 1.x minor version is
@@ -115,53 +45,6 @@ std::optional<HttpError> parse_request_line(std::string_view line, RequestLine& 
 }
 
 constexpr std::string_view websocket_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-std::string_view reason_phrase(int status) noexcept {
-  switch (status) {
-    case 101:
-      return "Switching Protocols";
-    case 200:
-      return "OK";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 307:
-      return "Temporary Redirect";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 426:
-      return "Upgrade Required";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "";
-  }
-}
 
 }  // namespace
 
@@ -296,7 +179,7 @@ std::optional<HttpError> HandshakeRequestParser::finish_request() {
   const detail::HeaderOccurrences host = find_headers(headers, "Host");
   if (host.count == 0) return HttpError{400, "missing Host header"};
   if (host.count > 1) return HttpError{400, "more than one Host header"};
-  if (!is_valid_host(host.first_value)) return HttpError{400, "invalid Host header"};
+  if (!detail::is_valid_host(host.first_value)) return HttpError{400, "invalid Host header"};
   request.host_ = host.first_value;
 
   bool has_upgrade_websocket = false;
@@ -407,7 +290,7 @@ void write_error_response(std::string& out, int status, std::string_view body,
   out += char('0' + status / 10 % 10);
   out += char('0' + status % 10);
   out += ' ';
-  out.append(reason_phrase(status));
+  out.append(detail::reason_phrase(status));
   out.append("\r\n");
   detail::append_header_line(out, "Content-Type", "text/plain");
   detail::append_header_line(out, "Content-Length", std::to_string(body.size() + 1));

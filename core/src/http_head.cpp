@@ -12,9 +12,72 @@ char to_lower_ascii(char c) noexcept {
   return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
 }
 
+bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
 }
+
+bool is_hex_digit(char c) noexcept {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// RFC 3986 §2.3 unreserved and §2.2 sub-delims.
+bool is_unreserved(char c) noexcept {
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+bool is_sub_delim(char c) noexcept {
+  constexpr std::string_view sub_delims = "!$&'()*+,;=";
+  return c != '\0' && sub_delims.find(c) != std::string_view::npos;
+}
+
+// Whether `text` has only characters that `allowed` accepts and pct-encoded octets
+// (RFC 3986 §2.1).
+template <class Allowed>
+bool is_pct_encoded_text(std::string_view text, Allowed allowed) noexcept {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%') {
+      if (i + 2 >= text.size()) return false;
+      if (!is_hex_digit(text[i + 1]) || !is_hex_digit(text[i + 2])) return false;
+      i += 2;
+    } else if (!allowed(text[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct ReasonPhrase {
+  int status;
+  std::string_view phrase;
+};
+
+// RFC 9110 §15 (429 and 431: RFC 6585 §4, §5).
+constexpr ReasonPhrase reason_phrases[] = {
+    {101, "Switching Protocols"},
+    {200, "OK"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {307, "Temporary Redirect"},
+    {308, "Permanent Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {426, "Upgrade Required"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {505, "HTTP Version Not Supported"},
+};
 
 // RFC 9110 §5.5: field-vchar = VCHAR / obs-text; SP and HTAB may appear inside a value.
 bool is_field_value_char(char c) noexcept {
@@ -27,27 +90,8 @@ bool is_field_value_char(char c) noexcept {
 bool is_token_char(char c) noexcept {
   // RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
   // "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
+  constexpr std::string_view symbols = "!#$%&'*+-.^_`|~";
+  return is_alpha(c) || is_digit(c) || (c != '\0' && symbols.find(c) != std::string_view::npos);
 }
 
 bool is_token(std::string_view text) noexcept {
@@ -90,6 +134,36 @@ bool list_contains(std::string_view list, std::string_view token) noexcept {
     if (equals_ignore_case(element, token)) return true;
   }
   return false;
+}
+
+bool is_origin_form(std::string_view target) noexcept {
+  // RFC 9112 §3.2.1: origin-form = absolute-path [ "?" query ], where absolute-path =
+  // 1*( "/" segment ), segment = *pchar, query = *( pchar / "/" / "?" ) (RFC 3986 §3.3, §3.4).
+  if (target.empty() || target.front() != '/') return false;
+  const auto is_path_char = [](char c) {
+    return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '@' || c == '/';
+  };
+  const auto is_query_char = [&](char c) { return is_path_char(c) || c == '?'; };
+  const std::size_t question = target.find('?');
+  if (question == std::string_view::npos) return is_pct_encoded_text(target, is_path_char);
+  return is_pct_encoded_text(target.substr(0, question), is_path_char) &&
+         is_pct_encoded_text(target.substr(question + 1), is_query_char);
+}
+
+bool is_valid_host(std::string_view host) noexcept {
+  // RFC 9110 §7.2: Host = uri-host [ ":" port ]; the characters of reg-name, IPv4address,
+  // IP-literal (RFC 3986 §3.2.2) and port. The structure is not checked further.
+  if (host.empty()) return false;
+  return is_pct_encoded_text(host, [](char c) {
+    return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '[' || c == ']';
+  });
+}
+
+std::string_view reason_phrase(int status) noexcept {
+  for (const ReasonPhrase& entry : reason_phrases) {
+    if (entry.status == status) return entry.phrase;
+  }
+  return {};
 }
 
 std::optional<HttpVersion> parse_http_version(std::string_view text) noexcept {

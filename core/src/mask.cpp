@@ -26,7 +26,8 @@ std::uint32_t key_word(MaskKey key) noexcept {
 
 void mask_bytes(const std::byte* source, std::byte* destination, std::size_t size,
                 MaskKey key) noexcept {
-  for (std::size_t i = 0; i < size; ++i) destination[i] = source[i] ^ key[i % 4];
+  for (std::size_t i = 0; i < size; ++i)
+    destination[i] = source[i] ^ key[i % 4];
 }
 
 #if WSCORE_X86_64
@@ -44,17 +45,7 @@ std::size_t bytes_before_aligned(const std::byte* destination, std::size_t size,
 
 void mask_scalar(const std::byte* source, std::byte* destination, std::size_t size,
                  MaskKey key) noexcept {
-  // Both halves of the word hold the key in memory order, so this works on any endianness.
-  const std::uint64_t key32 = key_word(key);
-  const std::uint64_t key64 = key32 | (key32 << 32);
-  std::size_t i = 0;
-  for (; i + 8 <= size; i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, source + i, sizeof(word));
-    word ^= key64;
-    std::memcpy(destination + i, &word, sizeof(word));
-  }
-  mask_bytes(source + i, destination + i, size - i, key);
+  mask_words(source, destination, size, key);
 }
 
 #if WSCORE_X86_64
@@ -90,8 +81,8 @@ void mask_sse2(const std::byte* source, std::byte* destination, std::size_t size
   mask_scalar(source + i, destination + i, size - i, key);
 }
 
-WSCORE_TARGET_AVX2 void mask_avx2(const std::byte* source, std::byte* destination,
-                                  std::size_t size, MaskKey key) noexcept {
+WSCORE_TARGET_AVX2 void mask_avx2(const std::byte* source, std::byte* destination, std::size_t size,
+                                  MaskKey key) noexcept {
   const std::size_t head = bytes_before_aligned(destination, size, 32);
   mask_bytes(source, destination, head, key);
   key = rotate_mask_key(key, head);
@@ -153,28 +144,11 @@ WSCORE_TARGET_AVX512 void mask_avx512(const std::byte* source, std::byte* destin
 
 #endif  // WSCORE_X86_64
 
-namespace {
-
-MaskKernel best_mask_kernel() noexcept {
+void mask_with_best_kernel(const std::byte* source, std::byte* destination, std::size_t size,
+                           MaskKey key) noexcept {
   static const MaskKernel kernel = mask_kernel_for(best_simd_level());
-  return kernel;
+  kernel(source, destination, size, key);
 }
 
-}  // namespace
 }  // namespace detail
-
-void apply_mask(MutableByteView data, MaskKey key, std::size_t key_offset) noexcept {
-  detail::best_mask_kernel()(data.data(), data.data(), data.size(),
-                             detail::rotate_mask_key(key, key_offset));
-}
-
-void copy_masked(ByteView source, MutableByteView destination, MaskKey key,
-                 std::size_t key_offset) noexcept {
-  assert(source.size() == destination.size());
-  // Never write past the destination, even if a release build is handed mismatched views.
-  const std::size_t size = source.size() < destination.size() ? source.size() : destination.size();
-  detail::best_mask_kernel()(source.data(), destination.data(), size,
-                             detail::rotate_mask_key(key, key_offset));
-}
-
 }  // namespace wscore

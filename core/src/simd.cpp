@@ -114,13 +114,11 @@ Utf8Kernel utf8_kernel_for(SimdLevel level) noexcept {
 
 void apply_mask_at(SimdLevel level, MutableByteView data, MaskKey key,
                    std::size_t key_offset) noexcept {
-  mask_kernel_for(level)(data.data(), data.data(), data.size(),
-                         rotate_mask_key(key, key_offset));
+  mask_kernel_for(level)(data.data(), data.data(), data.size(), rotate_mask_key(key, key_offset));
 }
 
 bool is_valid_utf8_at(SimdLevel level, ByteView text) noexcept {
-  return utf8_kernel_for(level)(reinterpret_cast<const std::uint8_t*>(text.data()),
-                                text.size());
+  return utf8_kernel_for(level)(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
 }
 
 }  // namespace wscore::detail

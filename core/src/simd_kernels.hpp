@@ -35,12 +35,6 @@ using Utf8Kernel = bool (*)(const std::uint8_t* text, std::size_t size) noexcept
 
 // The key as seen from `key_offset` bytes into the payload (RFC 6455 §5.3: octet i of the
 // payload is XORed with key octet i MOD 4).
-[[nodiscard]] inline MaskKey rotate_mask_key(MaskKey key, std::size_t key_offset) noexcept {
-  MaskKey rotated{};
-  for (std::size_t i = 0; i < rotated.size(); ++i) rotated[i] = key[(key_offset + i) % 4];
-  return rotated;
-}
-
 void mask_scalar(const std::byte* source, std::byte* destination, std::size_t size,
                  MaskKey key) noexcept;
 bool utf8_scalar(const std::uint8_t* text, std::size_t size) noexcept;
@@ -49,9 +43,9 @@ bool utf8_scalar(const std::uint8_t* text, std::size_t size) noexcept;
 void mask_sse2(const std::byte* source, std::byte* destination, std::size_t size,
                MaskKey key) noexcept;
 WSCORE_TARGET_AVX2 void mask_avx2(const std::byte* source, std::byte* destination, std::size_t size,
-               MaskKey key) noexcept;
-WSCORE_TARGET_AVX512 void mask_avx512(const std::byte* source, std::byte* destination, std::size_t size,
-                 MaskKey key) noexcept;
+                                  MaskKey key) noexcept;
+WSCORE_TARGET_AVX512 void mask_avx512(const std::byte* source, std::byte* destination,
+                                      std::size_t size, MaskKey key) noexcept;
 
 // SSE2 has no byte shuffle, so this level skips ASCII 16 bytes at a time and walks the rest
 // with the scalar state machine.

@@ -61,7 +61,9 @@ constexpr std::array<LeadByte, 256> make_lead_bytes() noexcept {
 
 constexpr std::array<LeadByte, 256> kLeadBytes = make_lead_bytes();
 
-constexpr bool is_continuation(std::uint8_t byte) noexcept { return (byte & 0xC0) == 0x80; }
+constexpr bool is_continuation(std::uint8_t byte) noexcept {
+  return (byte & 0xC0) == 0x80;
+}
 
 // Length of the valid sequence that starts with the non-ASCII byte text[0], or 0 if it is
 // invalid or cut short by the end of `text`.

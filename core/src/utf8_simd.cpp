@@ -23,14 +23,14 @@ namespace {
 
 // Error classes of a byte pair (b1, b2), one bit each.
 enum PairError : std::uint8_t {
-  kTooShort = 1 << 0,          // a lead byte followed by something other than a continuation
-  kTooLong = 1 << 1,           // ASCII followed by a continuation
-  kOverlong3 = 1 << 2,         // E0 80..9F: a 3-byte form of a code point below U+0800
-  kTooLarge = 1 << 3,          // F4 90..BF, or F5..FF then 90..BF: above U+10FFFF
-  kSurrogate = 1 << 4,         // ED A0..BF: U+D800..U+DFFF
-  kOverlong2 = 1 << 5,         // C0 or C1: a 2-byte form of a code point below U+0080
+  kTooShort = 1 << 0,             // a lead byte followed by something other than a continuation
+  kTooLong = 1 << 1,              // ASCII followed by a continuation
+  kOverlong3 = 1 << 2,            // E0 80..9F: a 3-byte form of a code point below U+0800
+  kTooLarge = 1 << 3,             // F4 90..BF, or F5..FF then 90..BF: above U+10FFFF
+  kSurrogate = 1 << 4,            // ED A0..BF: U+D800..U+DFFF
+  kOverlong2 = 1 << 5,            // C0 or C1: a 2-byte form of a code point below U+0080
   kOverlong4OrTooLarge = 1 << 6,  // F0 80..8F (below U+10000), or F5..FF then 80..8F
-  kTwoContinuations = 1 << 7,  // fine only if b2 is the third or fourth byte of a sequence
+  kTwoContinuations = 1 << 7,     // fine only if b2 is the third or fourth byte of a sequence
 };
 
 // A class as a product of nibble sets: (b1, b2) is in it when b1's high nibble, b1's low nibble
@@ -44,7 +44,8 @@ struct PairRule {
 
 constexpr std::uint16_t nibbles(unsigned first, unsigned last) noexcept {
   std::uint16_t set = 0;
-  for (unsigned nibble = first; nibble <= last; ++nibble) set |= std::uint16_t(1u << nibble);
+  for (unsigned nibble = first; nibble <= last; ++nibble)
+    set |= std::uint16_t(1u << nibble);
   return set;
 }
 
@@ -94,7 +95,8 @@ constexpr NibbleTable kSecondHighTable = nibble_table(&PairRule::second_high_nib
 // the last place, a 3- or 4-byte lead two from the end, a 4-byte lead three from the end.
 constexpr std::array<std::uint8_t, 64> make_incomplete_limits() noexcept {
   std::array<std::uint8_t, 64> limits{};
-  for (std::uint8_t& limit : limits) limit = 0xFF;
+  for (std::uint8_t& limit : limits)
+    limit = 0xFF;
   limits[61] = 0xEF;
   limits[62] = 0xDF;
   limits[63] = 0xBF;
@@ -102,7 +104,9 @@ constexpr std::array<std::uint8_t, 64> make_incomplete_limits() noexcept {
 }
 constexpr std::array<std::uint8_t, 64> kIncompleteLimits = make_incomplete_limits();
 
-constexpr char as_char(std::uint8_t byte) noexcept { return static_cast<char>(byte); }
+constexpr char as_char(std::uint8_t byte) noexcept {
+  return static_cast<char>(byte);
+}
 
 // --- AVX2: 32 bytes per vector -----------------------------------------------------------------
 
@@ -137,10 +141,10 @@ WSCORE_TARGET_AVX2 inline __m256i block_errors_avx2(__m256i input, __m256i previ
                                         _mm256_shuffle_epi8(tables.first_low, first_low)),
                        _mm256_shuffle_epi8(tables.second_high, second_high));
   // Bit 7 set where a 3- or 4-byte lead two or three places back wants a continuation here.
-  const __m256i third = _mm256_subs_epu8(bytes_back_avx2<2>(input, previous),
-                                         _mm256_set1_epi8(as_char(0xE0 - 0x80)));
-  const __m256i fourth = _mm256_subs_epu8(bytes_back_avx2<3>(input, previous),
-                                          _mm256_set1_epi8(as_char(0xF0 - 0x80)));
+  const __m256i third =
+      _mm256_subs_epu8(bytes_back_avx2<2>(input, previous), _mm256_set1_epi8(as_char(0xE0 - 0x80)));
+  const __m256i fourth =
+      _mm256_subs_epu8(bytes_back_avx2<3>(input, previous), _mm256_set1_epi8(as_char(0xF0 - 0x80)));
   const __m256i must_continue =
       _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8(as_char(0x80)));
   return _mm256_xor_si256(must_continue, pair_errors);
@@ -157,14 +161,14 @@ struct Avx512Tables {
 WSCORE_TARGET_AVX512 inline __m512i broadcast_avx512(const NibbleTable& table) noexcept {
   // The zero-masking forms (with every lane selected) sidestep GCC 12's false -Wuninitialized
   // on the undefined pass-through operand of the plain forms.
-  return _mm512_maskz_broadcast_i32x4(0xFFFF,
-                                      _mm_loadu_si128(reinterpret_cast<const __m128i*>(table.data())));
+  return _mm512_maskz_broadcast_i32x4(
+      0xFFFF, _mm_loadu_si128(reinterpret_cast<const __m128i*>(table.data())));
 }
 
 template <int N>
 WSCORE_TARGET_AVX512 inline __m512i bytes_back_avx512(__m512i input, __m512i previous) noexcept {
   // [previous lane 3, input lanes 0..2], so that the per-lane alignr sees each lane's left
-  // neighbour.
+  // neighbour. Zero-masking form for the same GCC 12 warning as in broadcast_avx512.
   const __m512i straddle = _mm512_maskz_alignr_epi64(0xFF, input, previous, 6);
   return _mm512_alignr_epi8(input, straddle, 16 - N);
 }

@@ -33,9 +33,10 @@ struct RequestOutcome {
 };
 
 void PrintTo(const RequestOutcome& outcome, std::ostream* os) {
-  *os << "{status " << static_cast<int>(outcome.status) << ", consumed " << outcome.bytes_consumed
-      << ", error " << outcome.error_status << " \"" << outcome.error_what << "\", target \""
-      << outcome.target << "\"}";
+  constexpr const char* status_names[] = {"need_more", "complete", "failed"};
+  *os << "{" << status_names[static_cast<int>(outcome.status)] << ", consumed "
+      << outcome.bytes_consumed << ", error " << outcome.error_status << " \"" << outcome.error_what
+      << "\", target \"" << outcome.target << "\"}";
 }
 
 RequestOutcome snapshot(const HandshakeRequestParser& parser, std::size_t bytes_consumed) {
@@ -339,11 +340,13 @@ TEST(HandshakeRequest, Rfc9112Section5_HeaderLineSyntaxErrorsAre400) {
 
 TEST(HandshakeRequest, Rfc9112Section5_ValuesAreTrimmedAndMayHoldObsText) {
   const RequestOutcome outcome =
-      parse_request(rfc_request_plus("X-Name: \t Ren\xC3\xA9" "e  and\tfriends \t"));
+      parse_request(rfc_request_plus("X-Name: \t Ren\xC3\xA9"
+                                     "e  and\tfriends \t"));
   expect_accepted(outcome);
   ASSERT_FALSE(outcome.headers.empty());
-  EXPECT_EQ(outcome.headers.back(),
-            (std::pair<std::string, std::string>{"X-Name", "Ren\xC3\xA9" "e  and\tfriends"}));
+  EXPECT_EQ(outcome.headers.back(), (std::pair<std::string, std::string>{"X-Name",
+                                                                         "Ren\xC3\xA9"
+                                                                         "e  and\tfriends"}));
 }
 
 TEST(HandshakeRequest, HeaderLookupIgnoresCaseAndFindsTheFirst) {

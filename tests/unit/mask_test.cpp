@@ -22,19 +22,22 @@ constexpr MaskKey kKey = {std::byte{0x37}, std::byte{0xfa}, std::byte{0x21}, std
 
 // RFC 6455 §5.3: transformed octet i = original octet i XOR masking-key octet (i MOD 4).
 void reference_mask(std::span<std::byte> data, MaskKey key, std::size_t key_offset) {
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] ^= key[(key_offset + i) % 4];
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] ^= key[(key_offset + i) % 4];
 }
 
 std::vector<std::byte> random_bytes(std::size_t size, std::uint64_t seed) {
   std::mt19937_64 random(seed);
   std::vector<std::byte> bytes(size);
-  for (std::byte& byte : bytes) byte = static_cast<std::byte>(random() & 0xFF);
+  for (std::byte& byte : bytes)
+    byte = static_cast<std::byte>(random() & 0xFF);
   return bytes;
 }
 
 std::vector<std::byte> bytes_of(std::initializer_list<int> values) {
   std::vector<std::byte> bytes;
-  for (int value : values) bytes.push_back(static_cast<std::byte>(value));
+  for (int value : values)
+    bytes.push_back(static_cast<std::byte>(value));
   return bytes;
 }
 
@@ -99,8 +102,8 @@ TEST(Mask, Rfc6455Section5_3_EveryLevelMatchesReference) {
           detail::apply_mask_at(level, std::span(actual).subspan(alignment, length), kKey,
                                 key_offset);
           // Comparing the whole buffer also catches writes outside the span.
-          ASSERT_EQ(actual, expected) << "alignment " << alignment << " length " << length
-                                      << " key offset " << key_offset;
+          ASSERT_EQ(actual, expected)
+              << "alignment " << alignment << " length " << length << " key offset " << key_offset;
         }
       }
     }

@@ -63,8 +63,7 @@ inline std::string crlf(std::string_view text) {
 
 // Replaces the line of header `name` (matched case-sensitively, first occurrence) in the CRLF
 // head `head` with `lines` (CRLF-separated, without the final CRLF); empty `lines` removes it.
-inline std::string replace_header(std::string head, std::string_view name,
-                                  std::string_view lines) {
+inline std::string replace_header(std::string head, std::string_view name, std::string_view lines) {
   const std::size_t begin = head.find("\r\n" + std::string(name) + ":") + 2;
   const std::size_t end = head.find("\r\n", begin) + 2;
   head.replace(begin, end - begin, lines.empty() ? "" : std::string(lines) + "\r\n");

@@ -184,6 +184,9 @@ class Connection {
 
   std::optional<Event> next_handshake_event();
   void release_finished_handshake() noexcept;
+  bool find_whole_small_frame(std::size_t& header_size, std::size_t& payload_size) const noexcept;
+  std::optional<Event> read_whole_small_frame(std::size_t header_size, std::size_t payload_size);
+  std::optional<Event> next_event_general();
   std::optional<Event> read_frame_header();
   std::optional<Event> read_frame_payload();
   std::optional<Event> finish_control_frame(ByteView payload);

@@ -31,6 +31,16 @@ namespace wscore::detail {
 // Whether the comma list `list` has an element equal to `token`, ignoring case.
 [[nodiscard]] bool list_contains(std::string_view list, std::string_view token) noexcept;
 
+// Whether `target` is an origin-form request target, "/path?query" (RFC 9112 §3.2.1).
+[[nodiscard]] bool is_origin_form(std::string_view target) noexcept;
+
+// Whether `host` uses only the characters of a Host value, uri-host [":" port] (RFC 9110 §7.2),
+// and is not empty.
+[[nodiscard]] bool is_valid_host(std::string_view host) noexcept;
+
+// The standard reason phrase of `status` (RFC 9110 §15), or "" for one we do not know.
+[[nodiscard]] std::string_view reason_phrase(int status) noexcept;
+
 // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), case-sensitive.
 struct HttpVersion {
   int major = 0;
