@@ -181,7 +181,8 @@ std::optional<Event> Connection::read_frame_header() {
       return std::nullopt;
     }
     header_bytes_size_ = 0;
-    consumed = decoded.header_size - previous;
+    // On a bad header nothing more is read, so what counts as consumed does not matter.
+    consumed = decoded.status == FrameHeaderStatus::complete ? decoded.header_size - previous : 0;
   }
   unparsed_ = unparsed_.subspan(consumed);
   if (decoded.status == FrameHeaderStatus::length_msb_set) {

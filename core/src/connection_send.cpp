@@ -136,7 +136,7 @@ void Connection::write_close(std::uint16_t code, std::string_view reason, bool w
   if (with_code) {
     payload[0] = static_cast<std::byte>(code >> 8);
     payload[1] = static_cast<std::byte>(code & 0xFF);
-    std::memcpy(payload.data() + 2, reason.data(), reason.size());
+    if (!reason.empty()) std::memcpy(payload.data() + 2, reason.data(), reason.size());
     size = 2 + reason.size();
   }
   write_frame(Opcode::close, true, ByteView(payload).first(size));
