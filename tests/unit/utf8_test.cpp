@@ -206,8 +206,10 @@ void expect_utf8(const Bytes& text, bool valid) {
 void expect_each_utf8(const std::vector<Bytes>& cases, bool valid) {
   for (const Bytes& text : cases) {
     std::string hex;
-    for (std::uint8_t byte : text)
-      hex += " " + std::to_string(byte);
+    for (std::uint8_t byte : text) {
+      hex += ' ';
+      hex += std::to_string(byte);
+    }
     SCOPED_TRACE("bytes:" + hex);
     expect_utf8(text, valid);
   }
