@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "wscore/connection.hpp"
+#include "wscore/detail/http_head.hpp"
 
 namespace wscore {
 
@@ -28,9 +29,36 @@ Connection Connection::server(ConnectionOptions options) {
   return connection;
 }
 
+namespace {
+
+bool all_valid(std::span<const HttpHeader> headers) {
+  return std::all_of(headers.begin(), headers.end(),
+                     [](const HttpHeader& header) { return is_valid_header(header); });
+}
+
+// What goes into the client's request line and headers must not be able to inject lines.
+bool is_valid_client_request(const ClientRequestOptions& request) {
+  const bool target_ok = request.target.empty() || detail::is_origin_form(request.target);
+  const bool subprotocols_ok =
+      std::all_of(request.subprotocols.begin(), request.subprotocols.end(), detail::is_token);
+  return target_ok && subprotocols_ok && detail::is_valid_host(request.host) &&
+         is_valid_header({"Origin", request.origin}) &&
+         is_valid_header({"Sec-WebSocket-Extensions", request.extensions}) &&
+         all_valid(request.extra_headers);
+}
+
+}  // namespace
+
 Connection Connection::client(const ClientHandshake& handshake, RandomSource random,
                               ConnectionOptions options) {
   Connection connection(Role::client, std::move(options), std::move(random));
+  if (!is_valid_client_request(handshake.request)) {
+    connection.state_ = ConnectionState::closed;
+    connection.read_state_ = ReadState::done;
+    connection.failed_ = true;
+    connection.invalid_request_ = true;
+    return connection;
+  }
   std::string request;
   std::string key = write_client_request(request, handshake.request, handshake.nonce);
   const auto* request_bytes = reinterpret_cast<const std::byte*>(request.data());
@@ -124,6 +152,8 @@ ApiError Connection::accept(std::optional<std::string_view> subprotocol,
   if (role_ != Role::server || read_state_ != ReadState::awaiting_accept) {
     return ApiError::wrong_state;
   }
+  const bool valid_extensions = is_valid_header({"Sec-WebSocket-Extensions", extensions_response});
+  if (!valid_extensions || !all_valid(extra_headers)) return ApiError::invalid_header;
   const HandshakeRequest& request = handshake_->request;
   const auto offered = request.subprotocols();
   const auto was_offered = [&](std::string_view name) {
@@ -161,6 +191,7 @@ ApiError Connection::reject(int status, std::string_view body,
   if (role_ != Role::server || read_state_ != ReadState::awaiting_accept) {
     return ApiError::wrong_state;
   }
+  if (!all_valid(headers)) return ApiError::invalid_header;
   std::string response;
   write_error_response(response, status, body, headers);
   append_output(as_bytes(response));
@@ -240,6 +271,8 @@ const char* to_string(ApiError error) noexcept {
       return "client role needs a random source for masking";
     case ApiError::subprotocol_not_offered:
       return "subprotocol the client did not offer";
+    case ApiError::invalid_header:
+      return "header that is not a token or holds CR, LF or NUL";
   }
   return "unknown error";
 }

@@ -127,6 +127,10 @@ std::optional<Event> Connection::next_event() {
 }
 
 std::optional<Event> Connection::next_event_general() {
+  if (invalid_request_) {
+    invalid_request_ = false;
+    return HandshakeFailed{{0, "invalid client request options (header, target or subprotocol)"}};
+  }
   for (;;) {
     const std::size_t unparsed_before = unparsed_.size();
     const ReadState state_before = read_state_;

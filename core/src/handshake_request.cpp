@@ -256,6 +256,15 @@ std::optional<HttpError> HandshakeRequestParser::finish_request() {
   return std::nullopt;
 }
 
+bool is_valid_header(const HttpHeader& header) noexcept {
+  if (!detail::is_token(header.name)) return false;
+  for (const char c : header.value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t') || byte == 0x7F) return false;
+  }
+  return true;
+}
+
 std::string compute_accept_key(std::string_view key) {
   detail::Sha1 hash;
   hash.update(as_bytes(key));

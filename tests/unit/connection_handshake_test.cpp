@@ -164,3 +164,47 @@ TEST(Rfc6455Section4_1, ClientReportsTheStatusOfARefusal) {
 
 }  // namespace
 }  // namespace wscore
+
+namespace wscore {
+namespace {
+
+TEST(HeaderInjection, AcceptAndRejectRefuseHeadersThatCouldInjectLines) {
+  Connection connection = Connection::server();
+  test::run_pieces(connection, {test::bytes_of(example_request)});
+  const HttpHeader injected[] = {{"X-Test", "a\r\nSet-Cookie: x=1"}};
+  const HttpHeader bad_name[] = {{"X Test", "a"}};
+  EXPECT_EQ(connection.accept(std::nullopt, {}, 0, injected), ApiError::invalid_header);
+  EXPECT_EQ(connection.accept(std::nullopt, {}, 0, bad_name), ApiError::invalid_header);
+  EXPECT_EQ(connection.accept(std::nullopt, "permessage-deflate\r\nX: y"),
+            ApiError::invalid_header);
+  EXPECT_EQ(connection.reject(403, "no", injected), ApiError::invalid_header);
+  EXPECT_TRUE(connection.pending_output().empty());
+  const HttpHeader fine[] = {{"X-Test", "a\tb"}};
+  EXPECT_EQ(connection.accept(std::nullopt, {}, 0, fine), ApiError::none);
+  EXPECT_NE(std::string(as_text(connection.pending_output())).find("X-Test: a\tb\r\n"),
+            std::string::npos);
+}
+
+TEST(HeaderInjection, ClientRefusesOptionsThatWouldMakeAnInvalidRequest) {
+  const std::string_view bad_subprotocol[] = {"chat room"};
+  const HttpHeader injected[] = {{"X-Test", "a\nb"}};
+  for (int variant = 0; variant < 5; ++variant) {
+    SCOPED_TRACE(variant);
+    ClientHandshake handshake{};
+    handshake.request.host = variant == 0 ? "example.com\r\nX: y" : "example.com";
+    if (variant == 1) handshake.request.target = "/chat\r\n";
+    if (variant == 2) handshake.request.subprotocols = bad_subprotocol;
+    if (variant == 3) handshake.request.extra_headers = injected;
+    if (variant == 4) handshake.request.origin = "http://a\r\nb";
+    Connection client = Connection::client(handshake, test::fixed_random({}));
+    EXPECT_TRUE(client.pending_output().empty());
+    EXPECT_EQ(client.transport_action(), TransportAction::close_when_flushed);
+    auto event = client.next_event();
+    ASSERT_TRUE(event);
+    EXPECT_EQ(test::describe(*event), "handshake-failed 0");
+    EXPECT_FALSE(client.next_event());
+  }
+}
+
+}  // namespace
+}  // namespace wscore

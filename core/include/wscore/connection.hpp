@@ -89,6 +89,7 @@ enum class ApiError : std::uint8_t {
   invalid_utf8,               // text or close reason that is not UTF-8 (RFC 6455 §8.1)
   no_random_source,           // client role without a RandomSource
   subprotocol_not_offered,    // accept() with a subprotocol the client did not offer
+  invalid_header,             // a header name that is not a token, or a value with CR/LF/NUL
 };
 
 [[nodiscard]] const char* to_string(ApiError error) noexcept;
@@ -106,7 +107,10 @@ class Connection {
  public:
   // A server awaiting the client's opening handshake.
   static Connection server(ConnectionOptions options = {});
-  // A client; its opening request is queued in pending_output() at once.
+  // A client; its opening request is queued in pending_output() at once. Options that would
+  // make an invalid request (a header value with CR or LF, a subprotocol that is not a token, a
+  // target that is not "/path?query") queue nothing: the connection is closed at once and
+  // next_event() reports HandshakeFailed with status 0.
   static Connection client(const ClientHandshake& handshake, RandomSource random,
                            ConnectionOptions options = {});
   // A connection whose handshake happened elsewhere (an HTTP server, a test, a fuzzer).
@@ -242,6 +246,7 @@ class Connection {
   bool close_sent_ = false;
   bool close_received_ = false;
   bool failed_ = false;
+  bool invalid_request_ = false;  // client options refused: report HandshakeFailed once
 
   // Output: bytes before output_consumed_ are written already.
   std::vector<std::byte> output_;

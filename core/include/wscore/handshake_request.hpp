@@ -115,6 +115,10 @@ class HandshakeRequestParser {
   HttpError error_;
 };
 
+// True if `header.name` is an HTTP token and `header.value` holds no CR, LF, NUL or other
+// control character but HTAB (RFC 9110 §5.5): caller-supplied headers cannot inject lines.
+[[nodiscard]] bool is_valid_header(const HttpHeader& header) noexcept;
+
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")) (RFC 6455 §4.2.2 item 5.4).
 [[nodiscard]] std::string compute_accept_key(std::string_view key);
 
