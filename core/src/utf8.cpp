@@ -149,7 +149,10 @@ bool utf8_sse2(const std::uint8_t* text, std::size_t size) noexcept {
 }  // namespace detail
 
 bool is_valid_utf8(ByteView text) noexcept {
-  return best_utf8_kernel()(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  // Short texts (chat messages, close reasons): the word loop beats the vector kernel's setup.
+  if (text.size() < kMinimumVectorPiece) return detail::utf8_scalar(bytes, text.size());
+  return best_utf8_kernel()(bytes, text.size());
 }
 
 bool Utf8Validator::feed(ByteView piece) noexcept {

@@ -258,12 +258,20 @@ WSCORE_TARGET_AVX512 bool utf8_avx512(const std::uint8_t* text, std::size_t size
   }
 
   if (i < size) {
-    std::array<std::uint8_t, 128> tail{};
-    std::memcpy(tail.data(), text + i, size - i);
-    const __m512i low = _mm512_loadu_si512(tail.data());
-    const __m512i high = _mm512_loadu_si512(tail.data() + 64);
-    errors = _mm512_or_si512(errors, block_errors_avx512(low, previous, tables));
-    errors = _mm512_or_si512(errors, block_errors_avx512(high, low, tables));
+    // The last 1..127 bytes, read with masked loads (zeros past the end, no copy).
+    const std::size_t left = size - i;
+    const __mmask64 low_mask = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    const __mmask64 high_mask = left <= 64    ? 0
+                                : left >= 128 ? ~__mmask64{0}
+                                              : (__mmask64{1} << (left - 64)) - 1;
+    const __m512i low = _mm512_maskz_loadu_epi8(low_mask, text + i);
+    const __m512i high = _mm512_maskz_loadu_epi8(high_mask, text + i + 64);
+    if (_mm512_movepi8_mask(_mm512_or_si512(low, high)) == 0) {
+      errors = _mm512_or_si512(errors, previous_incomplete);
+    } else {
+      errors = _mm512_or_si512(errors, block_errors_avx512(low, previous, tables));
+      errors = _mm512_or_si512(errors, block_errors_avx512(high, low, tables));
+    }
   } else {
     errors = _mm512_or_si512(errors, previous_incomplete);
   }
