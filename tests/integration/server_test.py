@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""Integration tests: `wscore serve` (plain and TLS) on a free loopback port, driven by Python's
+`websockets` (Debian's python3-websockets, a peer no one here wrote), by `wscore connect`, and
+by raw sockets for the misbehaving clients.
+
+usage: server_test.py WSCORE_BINARY [TestCase[.test_method] ...]
+"""
+import asyncio
+import os
+import re
+import resource
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import websockets
+
+WSCORE = None  # set from argv
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Server:
+    """A `wscore serve` process on a free port; stops it on exit."""
+
+    def __init__(self, *args, tls=False, env=None):
+        self.port = free_port()
+        self.data_dir = tempfile.TemporaryDirectory()
+        environment = dict(os.environ, XDG_DATA_HOME=self.data_dir.name, **(env or {}))
+        command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "2"]
+        if not tls:
+            command.append("--plain")
+        self.tls = tls
+        self.process = subprocess.Popen(command + list(args), stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=environment, text=True)
+        self.banner = self.process.stdout.readline()  # printed once listening
+        if "serving" not in self.banner:
+            raise RuntimeError("server did not start: " + self.banner + self.process.stderr.read())
+        self.cert = os.path.join(self.data_dir.name, "wscore", "cert.pem")
+
+    @property
+    def url(self):
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}"
+
+    def ssl_context(self):
+        if not self.tls:
+            return None
+        context = ssl.create_default_context(cafile=self.cert)
+        return context
+
+    def stop(self, sig=signal.SIGINT, timeout=15):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            out, err = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+            raise AssertionError("server did not stop in time")
+        return self.process.returncode, err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.data_dir.cleanup()
+
+
+def run(coroutine):
+    return asyncio.run(asyncio.wait_for(coroutine, 120))
+
+
+class EchoTest(unittest.TestCase):
+    """Echo through Python's websockets client, plain and TLS."""
+
+    def check_echo(self, tls):
+        with Server(tls=tls) as server:
+            async def scenario():
+                async with websockets.connect(server.url + "/echo", ssl=server.ssl_context(),
+                                              max_size=None, compression=None) as ws:
+                    for size in (0, 125, 126, 65536, 1 << 20, 16 << 20):
+                        text = ("é" * (size // 2))[: size // 2]
+                        await ws.send(text)
+                        self.assertEqual(await ws.recv(), text)
+                        data = os.urandom(size)
+                        await ws.send(data)
+                        self.assertEqual(await ws.recv(), data)
+                    # A fragmented message (RFC 6455 §5.4), echoed whole.
+                    await ws.send(iter([b"frag", b"men", b"ted"]))
+                    self.assertEqual(await ws.recv(), b"fragmented")
+                    # Ping/pong (§5.5.2).
+                    pong = await ws.ping(b"are you there")
+                    await asyncio.wait_for(pong, 5)
+                    await ws.close(1000, "done")
+                    self.assertEqual(ws.close_code, 1000)
+            run(scenario())
+            code, _ = server.stop()
+            self.assertEqual(code, 0)
+
+    def test_plain(self):
+        self.check_echo(tls=False)
+
+    def test_tls(self):
+        self.check_echo(tls=True)
+
+
+class ShutdownTest(unittest.TestCase):
+    def test_ctrl_c_closes_every_connection_with_1001_and_exits_0(self):
+        with Server() as server:
+            async def scenario():
+                connections = [await websockets.connect(server.url + "/") for _ in range(5)]
+                server.process.send_signal(signal.SIGINT)
+                for ws in connections:
+                    with self.assertRaises(websockets.ConnectionClosed):
+                        await asyncio.wait_for(ws.recv(), 10)
+                    self.assertEqual(ws.close_code, 1001)
+            run(scenario())
+            code, err = server.stop()
+            self.assertEqual(code, 0)
+            self.assertIn("served", err)
+
+
+class ProtocolTest(unittest.TestCase):
+    def test_over_max_message_closes_with_1009(self):
+        with Server("--max-message", "1000") as server:
+            async def scenario():
+                async with websockets.connect(server.url + "/") as ws:
+                    await ws.send(b"x" * 1001)
+                    with self.assertRaises(websockets.ConnectionClosed):
+                        await ws.recv()
+                    self.assertEqual(ws.close_code, 1009)
+            run(scenario())
+
+    def test_demo_page_404_and_405(self):
+        with Server() as server:
+            def request(method, path):
+                with socket.create_connection(("127.0.0.1", server.port)) as s:
+                    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                    data = b""
+                    while chunk := s.recv(65536):
+                        data += chunk
+                    return data.decode("utf-8", "replace")
+            page = request("GET", "/")
+            self.assertTrue(page.startswith("HTTP/1.1 200 "))
+            self.assertIn("<title>wscore demo</title>", page)
+            self.assertTrue(request("GET", "/nothing").startswith("HTTP/1.1 404 "))
+            self.assertTrue(request("POST", "/").startswith("HTTP/1.1 405 "))
+
+    def test_bad_upgrade_gets_400_and_old_version_426(self):
+        with Server() as server:
+            def request(headers):
+                with socket.create_connection(("127.0.0.1", server.port)) as s:
+                    s.sendall(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" + headers +
+                               "\r\n").encode())
+                    return s.recv(65536).decode()
+            self.assertTrue(request("Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
+                            .startswith("HTTP/1.1 400 "))
+            response = request("Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                               "Sec-WebSocket-Version: 8\r\n")
+            self.assertTrue(response.startswith("HTTP/1.1 426 "))
+            self.assertIn("Sec-WebSocket-Version: 13", response)
+
+
+class PolicyTest(unittest.TestCase):
+    def test_handshake_timeout_drops_a_client_that_never_finishes(self):
+        with Server("--handshake-timeout", "1") as server:
+            with socket.create_connection(("127.0.0.1", server.port)) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+                s.settimeout(5)
+                started = time.monotonic()
+                self.assertEqual(s.recv(100), b"")
+                self.assertLess(time.monotonic() - started, 4)
+
+    def test_backpressure_bounds_memory_for_a_client_that_does_not_read(self):
+        with Server("--max-outbound", str(1 << 20)) as server:
+            key = "dGhlIHNhbXBsZSBub25jZQ=="
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            s.sendall(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                       f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+            response = b""
+            while b"\r\n\r\n" not in response:
+                response += s.recv(1)
+            baseline = rss_kib(server.process.pid)
+            # 256 KiB masked binary frames (zero key), echoed by the server; we never read.
+            frame = bytes([0x82, 0xFF]) + (256 * 1024).to_bytes(8, "big") + bytes(4) + bytes(256 * 1024)
+            s.setblocking(False)
+            sent = 0
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and sent < 512 * 1024 * 1024:
+                try:
+                    at = sent % len(frame)  # partial sends continue the same frame
+                    sent += s.send(frame[at:])
+                except BlockingIOError:
+                    time.sleep(0.01)
+            grown = rss_kib(server.process.pid) - baseline
+            # The server stopped reading once 1 MiB was queued: what we pushed sits in the
+            # kernel's buffers, not in the server's memory.
+            self.assertLess(sent, 256 * 1024 * 1024, "the server kept reading")
+            self.assertLess(grown, 32 * 1024, f"server grew by {grown} KiB")
+            self.assertGreater(sent, 1 << 20, "the server never read")
+            # The connection is still open (paused, not failed): a ping still gets queued.
+            s.setblocking(True)
+            s.settimeout(1)
+            with self.assertRaises(socket.timeout):
+                while s.recv(1 << 20):
+                    pass  # drains echoes until nothing more arrives in a second
+
+            async def still_serving():
+                async with websockets.connect(server.url + "/") as ws:
+                    await ws.send("still here")
+                    self.assertEqual(await ws.recv(), "still here")
+            run(still_serving())
+            s.close()
+
+    def test_two_thousand_concurrent_connections(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = min(hard, 8192)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        if wanted < 4200:
+            self.fail(f"need 4200 file descriptors, the hard limit is {hard}")
+        with Server() as server:
+            async def one(index):
+                async with websockets.connect(server.url + "/", open_timeout=60) as ws:
+                    await ws.send(f"hello {index}")
+                    self.assertEqual(await ws.recv(), f"hello {index}")
+                    return ws
+
+            async def scenario():
+                connections = []
+                for batch in range(0, 2000, 250):
+                    connections += await asyncio.gather(
+                        *(websockets.connect(server.url + "/", open_timeout=60)
+                          for _ in range(batch, batch + 250)))
+                self.assertEqual(len(connections), 2000)
+                for i, ws in enumerate(connections):
+                    await ws.send(f"hello {i}")
+                replies = await asyncio.gather(*(ws.recv() for ws in connections))
+                self.assertEqual(replies, [f"hello {i}" for i in range(2000)])
+                await asyncio.gather(*(ws.close() for ws in connections))
+            run(scenario())
+            code, err = server.stop()
+            self.assertEqual(code, 0)
+
+
+class ConnectCommandTest(unittest.TestCase):
+    """`wscore connect` against `wscore serve`."""
+
+    def connect(self, url, *args, input_text=""):
+        return subprocess.run([WSCORE, "connect", url, *args], input=input_text,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_echo_and_clean_close_plain_and_tls(self):
+        for tls in (False, True):
+            with Server(tls=tls) as server:
+                extra = ["--cafile", server.cert] if tls else []
+                result = self.connect(server.url + "/echo", *extra, input_text="one\ntwo\nthree\n")
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(result.stdout.splitlines(), ["one", "two", "three"])
+                self.assertIn("closed 1000", result.stderr)
+
+    def test_refused_connection(self):
+        result = self.connect(f"ws://127.0.0.1:{free_port()}/")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("refused", result.stderr)
+
+    def test_unverified_certificate_fails_and_insecure_works(self):
+        with Server(tls=True) as server:
+            with Server(tls=True) as second:  # its own data directory, so its own certificate
+                # The first server's certificate does not vouch for the second one.
+                result = self.connect(second.url + "/", "--cafile", server.cert)
+                self.assertEqual(result.returncode, 1)
+                self.assertIn("TLS", result.stderr)
+            result = self.connect(server.url + "/", "--insecure", input_text="x\n")
+            self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_rejected_handshake_shows_the_status(self):
+        with Server() as server:
+            # A WebSocket request for a plain HTTP port would be odd; use a raw listener that
+            # answers 403 instead.
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            port = listener.getsockname()[1]
+            process = subprocess.Popen([WSCORE, "connect", f"ws://127.0.0.1:{port}/"],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+            peer, _ = listener.accept()
+            peer.recv(65536)
+            peer.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            _, err = process.communicate(timeout=10)
+            peer.close()
+            listener.close()
+            self.assertEqual(process.returncode, 1)
+            self.assertIn("HTTP 403", err)
+
+
+class BadInputTest(unittest.TestCase):
+    def serve(self, *args, env=None):
+        return subprocess.run([WSCORE, "serve", "--host", "127.0.0.1", "--port", str(free_port()),
+                               *args], capture_output=True, text=True, timeout=30,
+                              env=dict(os.environ, **(env or {})))
+
+    def test_missing_certificate_file(self):
+        result = self.serve("--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1)
+        self.assertIn("/nonexistent/cert.pem", result.stderr)
+
+    def test_key_that_does_not_match_the_certificate(self):
+        with Server(tls=True) as first, Server(tls=True) as second:
+            key_of_second = os.path.join(second.data_dir.name, "wscore", "key.pem")
+            result = self.serve("--cert", first.cert, "--key", key_of_second)
+            self.assertEqual(result.returncode, 2)
+            self.assertEqual(len(result.stderr.strip().splitlines()), 1)
+            self.assertIn("key.pem", result.stderr)
+
+    def test_port_in_use(self):
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            result = subprocess.run([WSCORE, "serve", "--plain", "--host", "127.0.0.1", "--port",
+                                     str(port)], capture_output=True, text=True, timeout=30)
+            self.assertEqual(result.returncode, 2)
+            self.assertIn(str(port), result.stderr)
+
+
+if __name__ == "__main__":
+    WSCORE = os.path.abspath(sys.argv[1])
+    unittest.main(argv=[sys.argv[0]] + sys.argv[2:], verbosity=2)

@@ -1,0 +1,237 @@
+// wscore serve: the demo server. GET / serves the demo page; every WebSocket path echoes each
+// message with its type; /chat broadcasts to every /chat peer on every event loop.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "arguments.hpp"
+#include "commands.hpp"
+#include "demo_page.hpp"
+#include "wscore/transport/certificate.hpp"
+#include "wscore/transport/server.hpp"
+#include "wscore/transport/tls.hpp"
+
+namespace wscore::cli {
+namespace {
+
+constexpr const char* serve_help =
+    "usage: wscore serve [options]\n"
+    "\n"
+    "The demo server: GET / is the demo page, every WebSocket path echoes, /chat broadcasts.\n"
+    "TLS (wss://) on port 8443 by default, with a self-signed certificate for localhost,\n"
+    "127.0.0.1 and ::1 that is created on first run (or --cert/--key). Ctrl-C closes every\n"
+    "connection with 1001 and exits 0.\n"
+    "\n"
+    "  --host H                 address to listen on (default 0.0.0.0)\n"
+    "  --port N                 port (default 8443, or 8080 with --plain)\n"
+    "  --plain                  serve ws:// without TLS\n"
+    "  --cert FILE --key FILE   certificate chain and private key (PEM or DER)\n"
+    "  --threads N              event loops, one per thread (default: number of cores)\n"
+    "  --max-message BYTES      largest message accepted (default 16777216); over it: 1009\n"
+    "  --max-frame BYTES        largest frame accepted (default 16777216); over it: 1009\n"
+    "  --max-connections N      refuse connections over this (default 100000)\n"
+    "  --max-outbound BYTES     outbound buffer per connection before backpressure (16 MiB)\n"
+    "  --handshake-timeout S    TLS + upgrade must finish in S seconds (default 10)\n"
+    "  --idle-timeout S         ping a connection quiet for S seconds (default 60)\n"
+    "  --pong-timeout S         drop it if no pong in S seconds (default 10)\n"
+    "  --close-timeout S        after our close, drop TCP after S seconds (default 5)\n"
+    "  --verbose                one line per connection event\n"
+    "  --help                   this text\n";
+
+// Writes log lines from every event loop thread, whole.
+void log_line(std::string_view line) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+class DemoApplication final : public transport::ServerApplication {
+ public:
+  explicit DemoApplication(transport::Server& server) : server_(server) {}
+
+  transport::HttpResponse on_http(std::string_view method, std::string_view target) override {
+    if (method != "GET" && method != "HEAD") {
+      return {405, "text/plain; charset=utf-8", "method not allowed\n"};
+    }
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/" || path == "/index.html") {
+      return {200, "text/html; charset=utf-8", std::string(demo_page)};
+    }
+    return {404, "text/plain; charset=utf-8", "not found\n"};
+  }
+
+  void on_open(transport::Session& session) override {
+    if (session.path() == "/chat") chat_.insert(&session);
+  }
+
+  void on_message(transport::Session& session, MessageType type, ByteView data) override {
+    if (session.path() != "/chat") {
+      session.send(type, data);
+      return;
+    }
+    // Every loop has its own chat members: hand each loop a copy of the message.
+    auto shared = std::make_shared<std::vector<std::byte>>(data.begin(), data.end());
+    server_.for_each_application([shared, type](transport::ServerApplication& application) {
+      static_cast<DemoApplication&>(application).broadcast(type, *shared);
+    });
+  }
+
+  void on_close(transport::Session& session, std::uint16_t, std::string_view) override {
+    chat_.erase(&session);
+  }
+
+  void broadcast(MessageType type, ByteView data) {
+    for (transport::Session* member : chat_)
+      member->send(type, data);
+  }
+
+ private:
+  transport::Server& server_;
+  std::set<transport::Session*> chat_;
+};
+
+// Blocks SIGINT and SIGTERM in every thread, and waits for them on one: the first starts the
+// graceful shutdown.
+class ShutdownOnSignal {
+ public:
+  ShutdownOnSignal() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+  }
+  void watch(transport::Server& server) {
+    thread_ = std::thread([this, &server] {
+      int signal_number = 0;
+      sigwait(&signals_, &signal_number);
+      if (stopped_) return;  // the server already finished
+      std::fprintf(stderr, "wscore: %s, closing connections\n",
+                   signal_number == SIGINT ? "interrupted" : "terminated");
+      server.shutdown();
+    });
+  }
+  // Call once the server has finished, before it is destroyed.
+  void stop() {
+    if (!thread_.joinable()) return;
+    stopped_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);
+    thread_.join();
+  }
+  ~ShutdownOnSignal() { stop(); }
+
+ private:
+  sigset_t signals_;
+  std::atomic<bool> stopped_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int serve(int argc, char** argv) {
+  Arguments args(
+      argc, argv,
+      {"host", "port", "cert", "key", "threads", "max-message", "max-frame", "max-connections",
+       "max-outbound", "handshake-timeout", "idle-timeout", "pong-timeout", "close-timeout"},
+      {"plain", "verbose", "help"});
+  if (args.has("help")) {
+    std::fputs(serve_help, stdout);
+    return 0;
+  }
+  const bool plain = args.has("plain");
+  transport::ServerOptions options;
+  options.host = args.value("host").value_or("0.0.0.0");
+  options.port = static_cast<std::uint16_t>(args.number("port", plain ? 8080 : 8443, 0, 65535));
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  options.threads = static_cast<unsigned>(args.number("threads", cores, 1, 256));
+  const std::uint64_t limit = 1ull << 40;
+  options.connection.max_message_size = args.number("max-message", 16 << 20, 1, limit);
+  options.connection.max_frame_size = args.number("max-frame", 16 << 20, 1, limit);
+  auto& policy = options.policy;
+  policy.max_connections = args.number("max-connections", 100'000, 1, 10'000'000);
+  policy.max_outbound_buffer = args.number("max-outbound", 16 << 20, 1024, limit);
+  policy.handshake_timeout = std::chrono::seconds(args.number("handshake-timeout", 10, 1, 3600));
+  policy.idle_timeout = std::chrono::seconds(args.number("idle-timeout", 60, 1, 86400));
+  policy.pong_timeout = std::chrono::seconds(args.number("pong-timeout", 10, 1, 3600));
+  policy.close_timeout = std::chrono::seconds(args.number("close-timeout", 5, 1, 3600));
+  if (!args.ok() || !args.positionals().empty()) {
+    std::fprintf(stderr, "wscore serve: %s\n(see wscore serve --help)\n",
+                 args.ok() ? "unexpected argument" : args.error().c_str());
+    return 2;
+  }
+  if (args.has("verbose")) options.log = log_line;
+
+  std::filesystem::path cert_file, key_file;
+  if (!plain) {
+    if (args.has("cert") != args.has("key")) {
+      std::fprintf(stderr, "wscore serve: --cert and --key go together\n");
+      return 2;
+    }
+    if (args.has("cert")) {
+      cert_file = *args.value("cert");
+      key_file = *args.value("key");
+    } else {
+      const auto result = transport::ensure_default_certificate();
+      if (!result.certificate) {
+        std::fprintf(stderr, "wscore serve: %s\n", result.error->message.c_str());
+        return 2;
+      }
+      cert_file = result.certificate->cert_file;
+      key_file = result.certificate->key_file;
+      std::fprintf(stderr, "wscore: %s self-signed certificate %s (key %s)\n",
+                   result.certificate->created ? "created" : "using", cert_file.c_str(),
+                   key_file.c_str());
+    }
+    // Load once here, so a bad file is a one-line error before anything listens.
+    transport::TlsServerConfig check;
+    if (const auto failure = check.load(cert_file, key_file)) {
+      std::fprintf(stderr, "wscore serve: %s\n", failure->message.c_str());
+      return 2;
+    }
+    options.tls = [cert_file, key_file] {
+      auto config = std::make_unique<transport::TlsServerConfig>();
+      (void)config->load(cert_file, key_file);
+      return config;
+    };
+  }
+  options.application = [](transport::Server& server, unsigned) {
+    return std::make_unique<DemoApplication>(server);
+  };
+
+  ShutdownOnSignal signals;  // before any thread starts, so every thread inherits the mask
+  std::string error;
+  auto server = transport::Server::create(std::move(options), error);
+  if (!server) {
+    std::fprintf(stderr, "wscore serve: %s\n", error.c_str());
+    return 2;
+  }
+  const std::string host = args.value("host").value_or("localhost");
+  std::printf("wscore serving %s://%s:%u/ (demo page at %s://%s:%u/)\n", plain ? "ws" : "wss",
+              host == "0.0.0.0" ? "localhost" : host.c_str(), server->port(),
+              plain ? "http" : "https", host == "0.0.0.0" ? "localhost" : host.c_str(),
+              server->port());
+  std::fflush(stdout);
+  signals.watch(*server);
+  server->run();
+  signals.stop();
+  const transport::ServerStats stats = server->stats();
+  std::fprintf(stderr,
+               "wscore: served %llu connections (%llu upgraded, %llu http, %llu refused), "
+               "%llu messages in, %llu out, %llu bytes in, %llu out\n",
+               static_cast<unsigned long long>(stats.accepted),
+               static_cast<unsigned long long>(stats.upgraded),
+               static_cast<unsigned long long>(stats.http_requests),
+               static_cast<unsigned long long>(stats.refused),
+               static_cast<unsigned long long>(stats.messages_in),
+               static_cast<unsigned long long>(stats.messages_out),
+               static_cast<unsigned long long>(stats.bytes_in),
+               static_cast<unsigned long long>(stats.bytes_out));
+  return 0;
+}
+
+}  // namespace wscore::cli

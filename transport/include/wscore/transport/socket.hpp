@@ -1,0 +1,32 @@
+// Small POSIX socket helpers. Errors come back as a one-line message, never an exception.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace wscore::transport {
+
+struct SocketResult {
+  int fd = -1;        // >= 0 on success
+  std::string error;  // one line when fd < 0
+};
+
+// A non-blocking listening TCP socket on host:port (IPv4 or IPv6 literal or name).
+// `reuse_port` sets SO_REUSEPORT so several event loops can each own one.
+SocketResult listen_tcp(const std::string& host, std::uint16_t port, bool reuse_port,
+                        int backlog = 1024);
+
+// Starts a non-blocking connect to host:port (name resolution blocks). Completion is signalled
+// by writability; check with connect_error().
+SocketResult connect_tcp(const std::string& host, std::uint16_t port);
+
+// The pending error of a non-blocking connect (0 when connected).
+int connect_error(int fd);
+
+// The port a socket is bound to (for port 0 listeners).
+std::uint16_t local_port(int fd);
+
+bool set_nonblocking(int fd);
+void set_nodelay(int fd);
+
+}  // namespace wscore::transport
