@@ -263,6 +263,75 @@ class PolicyTest(unittest.TestCase):
             self.assertEqual(code, 0)
 
 
+class LimitsTest(unittest.TestCase):
+    def echo_works(self, server):
+        async def scenario():
+            async with websockets.connect(server.url + "/", ssl=server.ssl_context()) as ws:
+                await ws.send("ping")
+                self.assertEqual(await ws.recv(), "ping")
+        run(scenario())
+
+    def test_max_connections_refuses_the_extra_ones_without_stalling(self):
+        with Server("--max-connections", "5") as server:
+            async def scenario():
+                held = [await websockets.connect(server.url + "/") for _ in range(5)]
+                with self.assertRaises((websockets.InvalidHandshake, ConnectionError, OSError,
+                                        asyncio.TimeoutError, EOFError)):
+                    await websockets.connect(server.url + "/", open_timeout=5)
+                await held[0].close()
+                await asyncio.sleep(0.3)
+                async with websockets.connect(server.url + "/") as ws:
+                    await ws.send("back")
+                    self.assertEqual(await ws.recv(), "back")
+                for ws in held[1:]:
+                    await ws.close()
+            run(scenario())
+
+    def test_out_of_file_descriptors_is_survived(self):
+        limit = 40
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+        port = free_port()
+        data = tempfile.TemporaryDirectory()
+        process = subprocess.Popen([WSCORE, "serve", "--plain", "--host", "127.0.0.1", "--port",
+                                    str(port), "--threads", "1"], preexec_fn=low_limit,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=dict(os.environ, XDG_DATA_HOME=data.name))
+        try:
+            process.stdout.readline()
+            # Far more connections than descriptors: the extras are accepted and closed.
+            sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(3 * limit)]
+            time.sleep(0.5)
+            for s in sockets:
+                s.close()
+            time.sleep(0.5)
+            async def scenario():
+                async with websockets.connect(f"ws://127.0.0.1:{port}/") as ws:
+                    await ws.send("alive")
+                    self.assertEqual(await ws.recv(), "alive")
+            run(scenario())
+            process.send_signal(signal.SIGINT)
+            self.assertEqual(process.wait(timeout=15), 0)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            data.cleanup()
+
+    def test_plain_http_and_garbage_on_the_tls_port_are_dropped(self):
+        with Server(tls=True) as server:
+            for payload in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", os.urandom(3000)):
+                with socket.create_connection(("127.0.0.1", server.port)) as s:
+                    s.sendall(payload)
+                    s.settimeout(5)
+                    try:
+                        while s.recv(4096):
+                            pass  # a TLS alert at most, then the end of the stream
+                    except ConnectionResetError:
+                        pass
+            self.echo_works(server)
+
+
 class ConnectCommandTest(unittest.TestCase):
     """`wscore connect` against `wscore serve`."""
 

@@ -51,11 +51,13 @@ void Server::Loop::accept_all() {
       if (errno == EMFILE || errno == ENFILE) {
         // Out of descriptors: free the spare one to accept-and-close the peer, so the listener
         // does not stay readable forever and spin the loop.
-        ++counters_->refused;
         if (spare_fd_ >= 0) close(spare_fd_);
         const int refused = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         if (refused >= 0) close(refused);
         spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        // accept() reports EMFILE before it looks at the queue: stop once it is empty.
+        if (refused < 0) return;
+        ++counters_->refused;
         log("refused a connection: out of file descriptors");
         continue;
       }
