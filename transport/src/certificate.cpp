@@ -66,11 +66,12 @@ std::string validity_time(std::time_t when) {
   return text;
 }
 
-// A distinguished name for mbedTLS's string form, with its separators escaped.
+// A distinguished name in mbedTLS's string form. mbedTLS 2.28 lets only ',' be escaped there;
+// '=' and '\\' in a value stay unescaped ('=' is taken as is, a lone '\\' is refused).
 std::string common_name_dn(std::string_view common_name) {
   std::string dn = "CN=";
   for (const char c : common_name) {
-    if (c == ',' || c == '\\' || c == '=') dn += '\\';
+    if (c == ',') dn += '\\';
     dn += c;
   }
   return dn + ",O=wscore self-signed";
@@ -194,7 +195,7 @@ std::optional<TlsError> create_self_signed_certificate(
 
   std::vector<unsigned char> alt_names;
   if (auto failure = subject_alt_name_der(options, alt_names)) return failure;
-  const std::vector<unsigned char> key_usage = server_auth_usage_der();
+  const std::vector<unsigned char> server_auth_usage = server_auth_usage_der();
 
   // A positive 127-bit random serial (RFC 5280 §4.1.2.2: unique per issuer, at most 20 bytes).
   unsigned char serial_bytes[16];
@@ -234,7 +235,7 @@ std::optional<TlsError> create_self_signed_certificate(
       {"extendedKeyUsage",
        mbedtls_x509write_crt_set_extension(&writer, MBEDTLS_OID_EXTENDED_KEY_USAGE,
                                            MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0,
-                                           key_usage.data(), key_usage.size())},
+                                           server_auth_usage.data(), server_auth_usage.size())},
       // Not critical: the subject name is not empty (RFC 5280 §4.2.1.6).
       {"subjectAltName",
        mbedtls_x509write_crt_set_extension(&writer, MBEDTLS_OID_SUBJECT_ALT_NAME,
@@ -253,8 +254,8 @@ std::optional<TlsError> create_self_signed_certificate(
   rc = mbedtls_pk_write_key_pem(&key.key, key_pem.data(), key_pem.size());
   if (rc != 0) return certificate_error("key encoding", rc);
 
-  // The PEM writers NUL-terminate their output. The key goes first: a certificate on disk
-  // without its key would be reused by ensure_default_certificate() only to fail later.
+  // The PEM writers NUL-terminate their output. The key goes first, so that a certificate on
+  // disk always has its key beside it.
   auto failure = write_file_atomically(key_file, reinterpret_cast<const char*>(key_pem.data()),
                                        S_IRUSR | S_IWUSR);
   mbedtls_platform_zeroize(key_pem.data(), key_pem.size());

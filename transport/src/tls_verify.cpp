@@ -26,7 +26,8 @@ std::string describe_mbedtls_error(int code) {
     case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
       return "no cipher suite in common with the peer (ECDHE with AES-GCM or ChaCha20-Poly1305)";
     case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO:
-      return "malformed ClientHello";
+      // Also what mbedTLS reports when no ALPN protocol is in common (RFC 7301 §3.2).
+      return "ClientHello rejected (malformed, or no ALPN protocol in common with http/1.1)";
     case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
       return "malformed ServerHello";
     case MBEDTLS_ERR_SSL_INVALID_RECORD:

@@ -31,7 +31,7 @@ struct SelfSignedCertificateOptions {
 struct DefaultCertificate {
   std::filesystem::path cert_file;
   std::filesystem::path key_file;
-  bool created = false;             // made by this call rather than reused
+  bool created = false;  // made by this call rather than reused
 };
 
 // The directory for wscore's own files: $XDG_DATA_HOME/wscore if XDG_DATA_HOME is an absolute
