@@ -191,6 +191,23 @@ class PolicyTest(unittest.TestCase):
                 self.assertEqual(s.recv(100), b"")
                 self.assertLess(time.monotonic() - started, 4)
 
+    def test_idle_connection_gets_a_ping_and_is_dropped_without_a_pong(self):
+        with Server("--idle-timeout", "1", "--pong-timeout", "1") as server:
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      b"Sec-WebSocket-Version: 13\r\n\r\n")
+            response = b""
+            while b"\r\n\r\n" not in response:
+                response += s.recv(1)
+            s.settimeout(5)
+            started = time.monotonic()
+            self.assertEqual(s.recv(2), b"\x89\x00")  # RFC 6455 §5.5.2: an empty Ping
+            self.assertGreater(time.monotonic() - started, 0.8)
+            # No Pong: the server gives up on the peer.
+            self.assertEqual(s.recv(100), b"")
+            s.close()
+
     def test_backpressure_bounds_memory_for_a_client_that_does_not_read(self):
         with Server("--max-outbound", str(1 << 20)) as server:
             key = "dGhlIHNhbXBsZSBub25jZQ=="
