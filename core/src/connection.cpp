@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 
+#include "connection_deflate.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/detail/http_head.hpp"
 
@@ -13,6 +14,7 @@ struct Connection::HandshakeState {
   std::optional<HandshakeRequestParser> request_parser;    // server role
   HandshakeRequest request;                                // server role, once parsed
   std::optional<HandshakeResponseParser> response_parser;  // client role
+  std::optional<DeflateParameters> deflate_offer;          // client role, if we offered it
 };
 
 Connection::Connection(Role role, ConnectionOptions options, RandomSource random)
@@ -47,20 +49,49 @@ bool is_valid_client_request(const ClientRequestOptions& request) {
          all_valid(request.extra_headers);
 }
 
+// True if the Sec-WebSocket-Extensions value names permessage-deflate.
+bool names_permessage_deflate(std::string_view extensions) {
+  std::vector<ExtensionOffer> elements;
+  if (!parse_extension_offers(extensions, elements)) return false;
+  return std::any_of(elements.begin(), elements.end(), [](const ExtensionOffer& element) {
+    return element.name == permessage_deflate_name;
+  });
+}
+
 }  // namespace
 
 Connection Connection::client(const ClientHandshake& handshake, RandomSource random,
                               ConnectionOptions options) {
   Connection connection(Role::client, std::move(options), std::move(random));
-  if (!is_valid_client_request(handshake.request)) {
+  const auto refuse = [&connection](std::string_view what) {
     connection.state_ = ConnectionState::closed;
     connection.read_state_ = ReadState::done;
     connection.failed_ = true;
-    connection.invalid_request_ = true;
-    return connection;
+    connection.invalid_request_ = what;
+    return std::move(connection);
+  };
+  // With permessage-deflate on, our offer follows the caller's (RFC 7692 §5.1).
+  ClientRequestOptions request_options = handshake.request;
+  std::string extensions;
+  std::optional<DeflateParameters> deflate_offer;
+  if (connection.options_.deflate.enabled) {
+    if (!validate_deflate_options(connection.options_.deflate).empty()) {
+      return refuse("invalid permessage-deflate options");
+    }
+    if (names_permessage_deflate(request_options.extensions)) {
+      return refuse("extensions offer permessage-deflate, which the connection offers itself");
+    }
+    deflate_offer = make_deflate_offer(connection.options_.deflate);
+    extensions = request_options.extensions;
+    if (!extensions.empty()) extensions += ", ";
+    extensions += format_deflate_parameters(*deflate_offer);
+    request_options.extensions = extensions;
+  }
+  if (!is_valid_client_request(request_options)) {
+    return refuse("invalid client request options (header, target or subprotocol)");
   }
   std::string request;
-  std::string key = write_client_request(request, handshake.request, handshake.nonce);
+  std::string key = write_client_request(request, request_options, handshake.nonce);
   const auto* request_bytes = reinterpret_cast<const std::byte*>(request.data());
   connection.output_.assign(request_bytes, request_bytes + request.size());
 
@@ -68,7 +99,7 @@ Connection Connection::client(const ClientHandshake& handshake, RandomSource ran
                                                 handshake.request.subprotocols.end());
   std::vector<ExtensionOffer> offers;
   std::vector<std::string> offered_extension_names;
-  if (parse_extension_offers(handshake.request.extensions, offers)) {
+  if (parse_extension_offers(request_options.extensions, offers)) {
     for (auto& offer : offers)
       offered_extension_names.push_back(std::move(offer.name));
   }
@@ -76,6 +107,7 @@ Connection Connection::client(const ClientHandshake& handshake, RandomSource ran
   connection.handshake_->response_parser.emplace(std::move(key), std::move(offered_subprotocols),
                                                  std::move(offered_extension_names),
                                                  connection.options_.max_handshake_size);
+  connection.handshake_->deflate_offer = deflate_offer;
   return connection;
 }
 
@@ -124,6 +156,19 @@ std::optional<Event> Connection::next_handshake_event() {
     case HandshakeResponseParser::Status::need_more:
       return std::nullopt;
     case HandshakeResponseParser::Status::complete:
+      if (handshake.deflate_offer) {
+        const DeflateResponseCheck check =
+            check_deflate_response(parser.response().extensions(), *handshake.deflate_offer);
+        if (!check.what.empty()) {
+          // RFC 6455 §4.1 check 5: an extension response we cannot accept fails the connection.
+          state_ = ConnectionState::closed;
+          read_state_ = ReadState::done;
+          failed_ = true;
+          unparsed_ = {};
+          return HandshakeFailed{{parser.response().status(), check.what}};
+        }
+        if (check.agreement) start_deflate(*check.agreement);
+      }
       subprotocol_ = parser.response().subprotocol();
       state_ = ConnectionState::open;
       read_state_ = ReadState::frame_header;
@@ -174,12 +219,26 @@ ApiError Connection::accept(std::optional<std::string_view> subprotocol,
       }
     }
   }
+  // RFC 7692 §5.1: answer the first permessage-deflate offer we can honour, if any.
+  std::string extensions(extensions_response);
+  std::optional<DeflateAcceptance> deflate;
+  if (options_.deflate.enabled) {
+    if (!validate_deflate_options(options_.deflate).empty()) {
+      return ApiError::invalid_deflate_options;
+    }
+    if (names_permessage_deflate(extensions_response)) return ApiError::extension_conflict;
+    deflate = accept_deflate_offer(request.extensions(), options_.deflate);
+    if (deflate) {
+      if (!extensions.empty()) extensions += ", ";
+      extensions += format_deflate_parameters(deflate->response);
+    }
+  }
   std::string response;
-  write_accept_response(response, request.key(),
-                        AcceptOptions{chosen, extensions_response, extra_headers});
+  write_accept_response(response, request.key(), AcceptOptions{chosen, extensions, extra_headers});
   append_output(as_bytes(response));
   subprotocol_ = chosen;
   extension_rsv_bits_ = extension_rsv_bits;
+  if (deflate) start_deflate(deflate->agreement);
   state_ = ConnectionState::open;
   read_state_ = ReadState::frame_header;
   handshake_.reset();
@@ -249,6 +308,14 @@ void Connection::release_idle_buffers() noexcept {
     owned_input_.clear();
     owned_input_.shrink_to_fit();
   }
+  if (deflate_) deflate_->release_idle(!in_message_, !sending_fragments_);
+}
+
+std::size_t Connection::memory_usage() const noexcept {
+  std::size_t bytes = sizeof(Connection) + message_.capacity() + output_.capacity() +
+                      owned_input_.capacity() + subprotocol_.capacity();
+  if (deflate_) bytes += deflate_->memory_usage();
+  return bytes;
 }
 
 const char* to_string(ApiError error) noexcept {
@@ -273,6 +340,12 @@ const char* to_string(ApiError error) noexcept {
       return "subprotocol the client did not offer";
     case ApiError::invalid_header:
       return "header that is not a token or holds CR, LF or NUL";
+    case ApiError::invalid_deflate_options:
+      return "permessage-deflate options out of range";
+    case ApiError::extension_conflict:
+      return "permessage-deflate is negotiated by the connection itself";
+    case ApiError::out_of_memory:
+      return "zlib could not get memory";
   }
   return "unknown error";
 }

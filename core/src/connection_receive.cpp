@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 
+#include "connection_deflate.hpp"
 #include "wscore/connection.hpp"
 
 namespace wscore {
@@ -127,9 +128,10 @@ std::optional<Event> Connection::next_event() {
 }
 
 std::optional<Event> Connection::next_event_general() {
-  if (invalid_request_) {
-    invalid_request_ = false;
-    return HandshakeFailed{{0, "invalid client request options (header, target or subprotocol)"}};
+  if (!invalid_request_.empty()) {
+    const std::string_view what = invalid_request_;
+    invalid_request_ = {};
+    return HandshakeFailed{{0, what}};
   }
   for (;;) {
     const std::size_t unparsed_before = unparsed_.size();
@@ -146,6 +148,9 @@ std::optional<Event> Connection::next_event_general() {
         break;
       case ReadState::frame_payload:
         event = read_frame_payload();
+        break;
+      case ReadState::inflating:
+        event = inflate_next_piece();
         break;
       case ReadState::done:
         break;
@@ -177,7 +182,8 @@ std::optional<Event> Connection::read_frame_header() {
     // The header is split across inputs: gather it (at most 14 bytes).
     const std::size_t previous = header_bytes_size_;
     const std::size_t copied = std::min(unparsed_.size(), header_bytes_.size() - previous);
-    std::memcpy(header_bytes_.data() + previous, unparsed_.data(), copied);
+    // (With no input yet, unparsed_.data() may be null, which memcpy may not be given.)
+    if (copied != 0) std::memcpy(header_bytes_.data() + previous, unparsed_.data(), copied);
     decoded = decode_frame_header(ByteView(header_bytes_).first(previous + copied), frame_);
     if (decoded.status == FrameHeaderStatus::need_more) {
       header_bytes_size_ = static_cast<std::uint8_t>(previous + copied);
@@ -241,7 +247,10 @@ std::optional<Event> Connection::read_frame_header() {
       in_message_ = true;
       message_type_ = static_cast<MessageType>(frame.opcode);
       message_rsv_ = frame.rsv;
+      // RFC 7692 §6.2: RSV1 on the first frame marks a compressed message.
+      message_compressed_ = deflate_ && (frame.rsv & rsv_bit::rsv1) != 0;
       message_size_ = 0;
+      message_inflated_size_ = 0;
       message_utf8_.reset();
       message_.clear();
     }
@@ -254,6 +263,10 @@ std::optional<Event> Connection::read_frame_header() {
 }
 
 std::optional<Event> Connection::read_frame_payload() {
+  if (message_compressed_ && options_.delivery == DeliveryMode::streaming &&
+      !is_control_opcode(frame_.opcode)) {
+    return read_compressed_payload();
+  }
   const auto available =
       static_cast<std::size_t>(std::min<std::uint64_t>(frame_remaining_, unparsed_.size()));
   const MutableByteView chunk = unparsed_.first(available);
@@ -279,6 +292,7 @@ std::optional<Event> Connection::read_frame_payload() {
 }
 
 std::optional<Event> Connection::deliver_data(ByteView chunk, bool frame_finished) {
+  if (message_compressed_) return inflate_into_message(chunk, frame_finished);
   const bool message_finished = frame_finished && frame_.fin;
   // RFC 6455 §8.1: fail as soon as text is not UTF-8, even inside a fragment.
   if (message_type_ == MessageType::text) {

@@ -1,7 +1,9 @@
 // Connection: sending (RFC 6455 §5.2-§5.6, §7.1.2). Every action validates first and writes
 // nothing on misuse; frames use the minimal length encoding; the client masks every frame.
+#include <cstdint>
 #include <cstring>
 
+#include "connection_deflate.hpp"
 #include "wscore/connection.hpp"
 
 namespace wscore {
@@ -20,37 +22,51 @@ ApiError Connection::check_can_send() const noexcept {
   return ApiError::none;
 }
 
-ApiError Connection::send_text(std::string_view text) {
-  return send(MessageType::text, as_bytes(text));
+ApiError Connection::send_text(std::string_view text, Compression compression) {
+  return send(MessageType::text, as_bytes(text), compression);
 }
 
-ApiError Connection::send_binary(ByteView data) {
-  return send(MessageType::binary, data);
+ApiError Connection::send_binary(ByteView data, Compression compression) {
+  return send(MessageType::binary, data, compression);
 }
 
-ApiError Connection::send(MessageType type, ByteView data) {
+ApiError Connection::send(MessageType type, ByteView data, Compression compression) {
   if (const ApiError error = check_can_send(); error != ApiError::none) return error;
   if (sending_fragments_) return ApiError::message_in_progress;
   if (type == MessageType::text && !is_valid_utf8(data)) return ApiError::invalid_utf8;
+  // If zlib cannot get memory the message goes out as is (RFC 7692 §6 allows that).
+  if (should_compress(data.size(), compression) && write_compressed(opcode_for(type), data, true)) {
+    return ApiError::none;
+  }
   write_frame(opcode_for(type), true, data);
   return ApiError::none;
 }
 
-ApiError Connection::send_fragment(MessageType type, ByteView data, bool last) {
+ApiError Connection::send_fragment(MessageType type, ByteView data, bool last,
+                                   Compression compression) {
   if (const ApiError error = check_can_send(); error != ApiError::none) return error;
   const bool first = !sending_fragments_;
-  if (first) {
-    sending_type_ = type;
-    sending_utf8_.reset();
-  }
-  if (sending_type_ == MessageType::text) {
-    // Check on a copy, so that refused text leaves the message as it was.
-    Utf8Validator validator = sending_utf8_;
-    if (!validator.feed(data) || (last && !validator.complete())) return ApiError::invalid_utf8;
-    sending_utf8_ = validator;
+  const MessageType message_type = first ? type : sending_type_;
+  Utf8Validator validator = first ? Utf8Validator{} : sending_utf8_;
+  // Check on a copy, so that refused text leaves the message as it was.
+  if (message_type == MessageType::text &&
+      (!validator.feed(data) || (last && !validator.complete()))) {
+    return ApiError::invalid_utf8;
   }
   // RFC 6455 §5.4: the first frame carries the type, the rest are continuations.
-  write_frame(first ? opcode_for(type) : Opcode::continuation, last, data);
+  const Opcode opcode = first ? opcode_for(type) : Opcode::continuation;
+  // A message in several pieces is assumed large enough to compress (its size is unknown).
+  bool compressed =
+      first ? should_compress(last ? data.size() : SIZE_MAX, compression) : sending_compressed_;
+  if (compressed && !write_compressed(opcode, data, last)) {
+    // zlib could not get memory. A first frame may still go out uncompressed.
+    if (!first) return ApiError::out_of_memory;
+    compressed = false;
+  }
+  if (!compressed) write_frame(opcode, last, data);
+  sending_compressed_ = compressed;
+  sending_type_ = message_type;
+  sending_utf8_ = validator;
   sending_fragments_ = !last;
   return ApiError::none;
 }

@@ -6,6 +6,15 @@
 // unmasking in the caller's buffer) and delivers a MessageReceived per frame; wslay copies
 // through its own buffer and hands out up to 4 KiB per call.
 //
+// permessage-deflate (RFC 7692): deflate_roundtrip compresses a text message in a server and
+// inflates it in a client (whole-message delivery), with context takeover, over a pool of distinct
+// chat-like JSON messages; bytes/s counts the text, "ratio" is text bytes over wire bytes.
+// deflate_compress is the server's half alone. deflate_memory reports what one server connection
+// holds with permessage-deflate after a message each way ("bytes_active"), after
+// release_idle_buffers() ("bytes_idle": zlib's state, which context takeover must keep), zlib's
+// share measured through its allocation hooks ("zlib_bytes"), and zlib's documented formula
+// ("zlib_formula": 2^(w+2) + 2^(m+9) to compress plus 2^w to inflate, without its small state).
+//
 // In-place unmasking flips the buffer between masked and unmasked on alternate iterations. For
 // text the masking key is 01 01 01 01 and the text is built so that both states are valid UTF-8
 // (XOR 0x01 maps ASCII to ASCII, C3 A9 to C2 A8, E2 82 AC to E3 83 AD, F0 9F 98 80 to
@@ -13,12 +22,17 @@
 #include <benchmark/benchmark.h>
 #include <wslay/wslay.h>
 
+#include <array>
+#include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "wscore/connection.hpp"
 #include "wscore/detail/simd.hpp"
+#include "wscore/permessage_deflate.hpp"
 #include "wscore/utf8.hpp"
 
 namespace {
@@ -201,6 +215,154 @@ void mask(benchmark::State& state, wscore::detail::SimdLevel level) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * data.size()));
 }
+
+// --- permessage-deflate ---
+
+struct DeflateConfig {
+  std::uint8_t window_bits;
+  std::uint8_t memory_level;
+};
+constexpr DeflateConfig deflate_defaults{12, 5};   // wscore::DeflateOptions{}
+constexpr DeflateConfig deflate_window_15{15, 8};  // zlib's defaults
+
+// Chat-like JSON: {"id":N,"user":"name","text":"words ..."} lines, up to `size` bytes.
+std::string make_chat_text(std::size_t size, std::mt19937& random) {
+  static const char* const users[] = {"alice", "bob", "carol", "dave", "erin", "frank"};
+  static const char* const words[] = {
+      "the",     "message", "server", "client", "window",  "compression", "hello",
+      "latency", "deflate", "socket", "frame",  "context", "takeover",    "json",
+      "payload", "é",       "naïve",  "über",   "price",   "12.50",       "ok"};
+  std::string text;
+  while (text.size() < size) {
+    std::string line = "{\"id\":" + std::to_string(random() % 100000) + ",\"user\":\"" +
+                       users[random() % std::size(users)] + "\",\"text\":\"";
+    const std::size_t count = 3 + random() % 12;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (i != 0) line += ' ';
+      line += words[random() % std::size(words)];
+    }
+    line += "\"}\n";
+    text += line;
+  }
+  // Cut back to a line end (or pad with spaces), keeping whole UTF-8 sequences.
+  while (text.size() > size) {
+    const std::size_t cut = text.rfind('\n', text.size() - 2);
+    if (cut == std::string::npos || cut + 1 < size / 2) break;
+    text.resize(cut + 1);
+  }
+  if (text.size() > size) text.resize(size);
+  while (!wscore::is_valid_utf8(wscore::as_bytes(text)))
+    text.pop_back();
+  text.resize(size, ' ');
+  return text;
+}
+
+wscore::ConnectionOptions deflate_options(DeflateConfig config) {
+  wscore::ConnectionOptions options;
+  options.deflate.window_bits = config.window_bits;
+  options.deflate.memory_level = config.memory_level;
+  options.deflate.peer_max_window_bits = config.window_bits;
+  return options;
+}
+
+// A server and a client that agreed permessage-deflate with `config`'s window both ways.
+std::pair<wscore::Connection, wscore::Connection> deflate_pair(DeflateConfig config) {
+  const wscore::DeflateAgreement agreement{false, false, config.window_bits, config.window_bits};
+  wscore::Connection server =
+      wscore::Connection::open(wscore::Role::server, deflate_options(config));
+  wscore::Connection client = wscore::Connection::open(
+      wscore::Role::client, deflate_options(config),
+      [](MutableByteView out) { std::memset(out.data(), 0x5a, out.size()); });
+  if (server.enable_deflate(agreement) != wscore::ApiError::none ||
+      client.enable_deflate(agreement) != wscore::ApiError::none) {
+    std::abort();
+  }
+  return {std::move(server), std::move(client)};
+}
+
+std::vector<std::string> chat_pool(std::size_t size) {
+  std::mt19937 random(7692);
+  std::vector<std::string> pool;
+  for (int i = 0; i < 32; ++i)
+    pool.push_back(make_chat_text(size, random));
+  return pool;
+}
+
+void deflate_roundtrip(benchmark::State& state, DeflateConfig config, bool inflate) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  const std::vector<std::string> pool = chat_pool(size);
+  auto [server, client] = deflate_pair(config);
+  Bytes wire;
+  std::size_t wire_bytes = 0;
+  std::size_t next = 0;
+  std::size_t messages = 0;
+  for (auto _ : state) {
+    if (server.send_text(pool[next]) != wscore::ApiError::none) state.SkipWithError("send");
+    next = (next + 1) % pool.size();
+    const ByteView output = server.pending_output();
+    wire_bytes += output.size();
+    if (inflate) {
+      wire.assign(output.begin(), output.end());
+      client.receive(MutableByteView(wire));
+      while (auto event = client.next_event()) {
+        benchmark::DoNotOptimize(std::get_if<wscore::MessageReceived>(&*event));
+        ++messages;
+      }
+    }
+    server.consume_output(output.size());
+  }
+  if (inflate && static_cast<benchmark::IterationCount>(messages) != state.iterations()) {
+    state.SkipWithError("lost messages");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+  state.counters["ratio"] =
+      static_cast<double>(state.iterations() * size) / static_cast<double>(wire_bytes);
+}
+
+void deflate_memory(benchmark::State& state, DeflateConfig config) {
+  const std::vector<std::string> pool = chat_pool(1024);
+  std::size_t active = 0;
+  std::size_t idle = 0;
+  std::size_t zlib = 0;
+  for (auto _ : state) {
+    auto [server, client] = deflate_pair(config);
+    (void)client.send_text(pool[0]);
+    server.receive(client.pending_output());
+    while (server.next_event()) {
+    }
+    (void)server.send_text(pool[1]);
+    active = server.memory_usage();
+    server.consume_output(server.pending_output().size());
+    server.release_idle_buffers();
+    idle = server.memory_usage();
+    // zlib's share alone, from its allocation hooks, with the codecs the connection set up.
+    wscore::MessageCompressor compressor({config.window_bits, config.memory_level, 6, false});
+    wscore::MessageDecompressor decompressor({config.window_bits, false});
+    Bytes compressed;
+    std::array<std::byte, 4096> inflated{};
+    (void)compressor.compress(wscore::as_bytes(pool[0]), true, compressed);
+    (void)decompressor.decompress(compressed, true, inflated);
+    zlib = compressor.memory_usage() + decompressor.memory_usage();
+  }
+  const std::size_t w = config.window_bits;
+  const std::size_t m = config.memory_level;
+  state.counters["bytes_active"] = static_cast<double>(active);
+  state.counters["bytes_idle"] = static_cast<double>(idle);
+  state.counters["zlib_bytes"] = static_cast<double>(zlib);
+  state.counters["zlib_formula"] = static_cast<double>(
+      (std::size_t{1} << (w + 2)) + (std::size_t{1} << (m + 9)) + (std::size_t{1} << w));
+}
+
+void deflate_sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(1024)->Arg(65536);
+}
+
+BENCHMARK_CAPTURE(deflate_roundtrip, default, deflate_defaults, true)->Apply(deflate_sizes);
+BENCHMARK_CAPTURE(deflate_roundtrip, window_15, deflate_window_15, true)->Apply(deflate_sizes);
+BENCHMARK_CAPTURE(deflate_roundtrip, compress_only_default, deflate_defaults, false)
+    ->Apply(deflate_sizes);
+BENCHMARK_CAPTURE(deflate_memory, default, deflate_defaults)->Iterations(50);
+BENCHMARK_CAPTURE(deflate_memory, window_15, deflate_window_15)->Iterations(50);
 
 void frame_sizes(benchmark::internal::Benchmark* b) {
   for (int size : {16, 125, 1024, 65536, 1 << 20})

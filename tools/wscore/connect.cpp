@@ -25,6 +25,7 @@ constexpr const char* connect_help =
     "not verify, the server rejects the upgrade or the connection is lost, 2 on bad usage.\n"
     "\n"
     "  --echo                send every received message back until the server closes\n"
+    "  --deflate             offer permessage-deflate (RFC 7692)\n"
     "  --subprotocol NAME    offer a subprotocol (repeatable)\n"
     "  --origin ORIGIN       send an Origin header\n"
     "  --cafile FILE         trust the CA certificates in FILE (default: the system store)\n"
@@ -37,7 +38,7 @@ constexpr const char* connect_help =
 
 int connect(int argc, char** argv) {
   Arguments args(argc, argv, {"subprotocol", "origin", "cafile", "max-message", "timeout"},
-                 {"echo", "insecure", "help"});
+                 {"echo", "deflate", "insecure", "help"});
   if (args.has("help")) {
     std::fputs(connect_help, stdout);
     return 0;
@@ -46,6 +47,7 @@ int connect(int argc, char** argv) {
   options.connection.max_message_size = args.number("max-message", 16 << 20, 1, 1ull << 40);
   options.connection.max_frame_size = options.connection.max_message_size;
   options.connect_timeout = std::chrono::seconds(args.number("timeout", 10, 1, 3600));
+  options.connection.deflate.enabled = args.has("deflate");
   if (!args.ok() || args.positionals().size() != 1) {
     std::fprintf(stderr, "wscore connect: %s\n(see wscore connect --help)\n",
                  args.ok() ? "expected one URL" : args.error().c_str());
@@ -84,9 +86,11 @@ int connect(int argc, char** argv) {
   transport::EventLoop loop;
   transport::ClientHandlers handlers;
   handlers.on_open = [&](transport::Client& client, const HandshakeResponse& response) {
-    std::fprintf(stderr, "connected to %s%s%s\n", args.positionals()[0].c_str(),
+    const auto extensions = response.header("Sec-WebSocket-Extensions");
+    std::fprintf(stderr, "connected to %s%s%s%s%s\n", args.positionals()[0].c_str(),
                  response.subprotocol().empty() ? "" : " subprotocol ",
-                 std::string(response.subprotocol()).c_str());
+                 std::string(response.subprotocol()).c_str(), extensions ? " extensions " : "",
+                 extensions ? std::string(*extensions).c_str() : "");
     for (const auto& line : unsent)
       client.send(MessageType::text, as_bytes(line));
     unsent.clear();

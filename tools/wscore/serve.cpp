@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "arguments.hpp"
 #include "commands.hpp"
@@ -41,6 +42,7 @@ constexpr const char* serve_help =
     "  --idle-timeout S         ping a connection quiet for S seconds (default 60)\n"
     "  --pong-timeout S         drop it if no pong in S seconds (default 10)\n"
     "  --close-timeout S        after our close, drop TCP after S seconds (default 5)\n"
+    "  --no-deflate             do not negotiate permessage-deflate (RFC 7692)\n"
     "  --verbose                one line per connection event\n"
     "  --help                   this text\n";
 
@@ -87,8 +89,11 @@ class DemoApplication final : public transport::ServerApplication {
   }
 
   void broadcast(MessageType type, ByteView data) {
-    for (transport::Session* member : chat_)
-      member->send(type, data);
+    // A copy: a failed send closes its session, which leaves chat_ in on_close.
+    const std::vector<transport::Session*> members(chat_.begin(), chat_.end());
+    for (transport::Session* member : members) {
+      if (chat_.count(member)) member->send(type, data);
+    }
   }
 
  private:
@@ -152,6 +157,8 @@ int serve(int argc, char** argv) {
   const std::uint64_t limit = 1ull << 40;
   options.connection.max_message_size = args.number("max-message", 16 << 20, 1, limit);
   options.connection.max_frame_size = args.number("max-frame", 16 << 20, 1, limit);
+  // permessage-deflate on by default: browsers offer it on every connection.
+  options.connection.deflate.enabled = !args.has("no-deflate");
   auto& policy = options.policy;
   policy.max_connections = args.number("max-connections", 100'000, 1, 10'000'000);
   policy.max_outbound_buffer = args.number("max-outbound", 16 << 20, 1024, limit);

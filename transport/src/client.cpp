@@ -28,7 +28,8 @@ std::optional<WebSocketUrl> parse_websocket_url(std::string_view url, std::strin
   if (path_at != std::string_view::npos) {
     std::string_view target = rest.substr(path_at);
     target = target.substr(0, target.find('#'));  // RFC 6455 §3: no fragment
-    parsed.target = target.starts_with('/') ? std::string(target) : "/" + std::string(target);
+    parsed.target = target;
+    if (!target.starts_with('/')) parsed.target.insert(parsed.target.begin(), '/');
   }
   std::string_view port_text;
   if (authority.starts_with('[')) {

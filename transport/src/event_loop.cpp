@@ -100,14 +100,18 @@ void EventLoop::run(std::chrono::milliseconds tick, const std::function<void()>&
         epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
     if (ready < 0 && errno != EINTR) break;
     now_ms_ = monotonic_ms();
+    bool woken = false;
     for (int i = 0; i < ready; ++i) {
       auto* handler = static_cast<IoHandler*>(events[static_cast<std::size_t>(i)].data.ptr);
       if (handler == wakeup_marker()) {
-        run_posted();
+        woken = true;
       } else {
         handler->on_io(events[static_cast<std::size_t>(i)].events);
       }
     }
+    // Posted work runs after the whole batch: a handler it destroys may still have an event
+    // further down this batch.
+    if (woken) run_posted();
     if (now_ms_ >= next_tick) {
       next_tick = now_ms_ + static_cast<std::uint64_t>(tick.count());
       on_tick();

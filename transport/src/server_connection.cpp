@@ -207,7 +207,8 @@ void ServerConnection::handle_events() {
         ++loop_.counters().upgraded;
         opened_ = true;
         set_deadline(Deadline::idle, policy.idle_timeout);
-        loop_.log("open " + std::to_string(id_) + " " + path_);
+        loop_.log("open " + std::to_string(id_) + " " + path_ +
+                  (ws_.deflate_agreement() ? " permessage-deflate" : ""));
         loop_.application().on_open(*this);
       } else {
         ws_.reject(403, "forbidden");
@@ -290,13 +291,8 @@ void ServerConnection::flush() {
   // Backpressure: stop reading from a peer whose outbound buffer is full (it may be flooding
   // us with pings or messages to echo) until half of it has drained.
   if (buffered > limit) paused_reading_ = true;
-  if (paused_reading_ && buffered <= limit / 2) {
-    paused_reading_ = false;
-    // Decrypted bytes may wait inside TLS with no readiness event to announce them.
-    if (stream_.tls() && stream_.tls()->has_buffered_input()) {
-      loop_.post([this] { on_io(EPOLLIN); });
-    }
-  }
+  // (Decrypted bytes that wait inside TLS with no readiness event are picked up by the tick.)
+  if (paused_reading_ && buffered <= limit / 2) paused_reading_ = false;
   if (buffered == 0 && !blocked) {
     if (phase_ == Phase::http_response) {
       close_transport("http response sent");
@@ -349,7 +345,13 @@ void ServerConnection::shut_down() {
 }
 
 void ServerConnection::check_deadline(std::uint64_t now_ms) {
-  if (closed_ || deadline_ == Deadline::none || now_ms < deadline_ms_) return;
+  if (closed_) return;
+  if (!paused_reading_ && stream_.tls() && stream_.tls()->has_buffered_input()) {
+    on_readable();  // input TLS decrypted while reading was paused
+    update_interest();
+    if (closed_) return;
+  }
+  if (deadline_ == Deadline::none || now_ms < deadline_ms_) return;
   const auto& policy = loop_.options().policy;
   switch (deadline_) {
     case Deadline::handshake:

@@ -29,6 +29,7 @@
 #include "wscore/handshake_request.hpp"
 #include "wscore/handshake_response.hpp"
 #include "wscore/mask.hpp"
+#include "wscore/permessage_deflate.hpp"
 #include "wscore/utf8.hpp"
 
 namespace wscore {
@@ -55,6 +56,17 @@ struct ConnectionOptions {
   // Server role: subprotocols we speak, in our order of preference. accept() picks the first
   // that the client offered unless told otherwise.
   std::vector<std::string> subprotocols;
+  // permessage-deflate (RFC 7692), off unless deflate.enabled. Server role: accept() answers the
+  // first offer it can honour; client role: client() offers it and checks the answer. With it
+  // in force, max_message_size bounds both the compressed bytes and the inflated message.
+  DeflateOptions deflate;
+};
+
+// Whether a message may be compressed when permessage-deflate is in force.
+enum class Compression : std::uint8_t {
+  automatic,  // compressed if at least DeflateOptions::compression_threshold bytes; a message
+              // sent in fragments is compressed unless its first call is also its last
+  never,      // sent as is (RSV1 clear): for payloads that are compressed already
 };
 
 // What the connection needs from the client role at construction.
@@ -90,6 +102,10 @@ enum class ApiError : std::uint8_t {
   no_random_source,           // client role without a RandomSource
   subprotocol_not_offered,    // accept() with a subprotocol the client did not offer
   invalid_header,             // a header name that is not a token, or a value with CR/LF/NUL
+  invalid_deflate_options,    // ConnectionOptions::deflate out of range (validate_deflate_options)
+  extension_conflict,         // permessage-deflate named by the caller while the connection
+                              // negotiates it, or enable_deflate() when it is in force already
+  out_of_memory,              // zlib could not get memory in the middle of a compressed message
 };
 
 [[nodiscard]] const char* to_string(ApiError error) noexcept;
@@ -139,14 +155,29 @@ class Connection {
   // Refuses it with an HTTP error response (e.g. 403 for a foreign Origin).
   ApiError reject(int status, std::string_view body, std::span<const HttpHeader> headers = {});
   // Client role: RSV bits that the extensions in the server's response claim (RFC 6455 §5.8).
-  void set_extension_rsv_bits(std::uint8_t bits) noexcept { extension_rsv_bits_ = bits; }
+  // permessage-deflate's RSV1 is added by the connection itself when it negotiates it.
+  void set_extension_rsv_bits(std::uint8_t bits) noexcept {
+    extension_rsv_bits_ = deflate_ ? bits | rsv_bit::rsv1 : bits;
+  }
+  // Puts permessage-deflate in force on a connection whose handshake happened elsewhere (after
+  // open(), before any data message), with what was agreed there (e.g. by accept_deflate_offer
+  // or check_deflate_response); levels, memory and threshold come from ConnectionOptions::deflate
+  // (its `enabled` flag does not matter here).
+  ApiError enable_deflate(const DeflateAgreement& agreement);
+  // What permessage-deflate agreed, or nullopt when it is not in force.
+  [[nodiscard]] std::optional<DeflateAgreement> deflate_agreement() const noexcept;
 
   // --- sending ---
-  ApiError send_text(std::string_view text);
-  ApiError send_binary(ByteView data);
-  ApiError send(MessageType type, ByteView data);
+  // With permessage-deflate in force, a message may go out compressed (see Compression);
+  // control frames never are (RFC 7692 §6.1).
+  ApiError send_text(std::string_view text, Compression compression = Compression::automatic);
+  ApiError send_binary(ByteView data, Compression compression = Compression::automatic);
+  ApiError send(MessageType type, ByteView data, Compression compression = Compression::automatic);
   // A message in pieces: the first call starts it (with `type`), `last` ends it (RFC 6455 §5.4).
-  ApiError send_fragment(MessageType type, ByteView data, bool last);
+  // `compression` counts on the first call only; a compressed message is compressed as one
+  // stream, each call flushed into its own frame (RFC 7692 §6.1, §7.2.1).
+  ApiError send_fragment(MessageType type, ByteView data, bool last,
+                         Compression compression = Compression::automatic);
   ApiError ping(ByteView data = {});
   ApiError pong(ByteView data = {});
   // Starts the closing handshake (RFC 6455 §7.1.2). Codes 1005, 1006 and 1015 are never sent.
@@ -155,7 +186,7 @@ class Connection {
   ApiError close_without_code();
   // Zero-copy send of a whole message: encodes only the header; the caller writes
   // pending_output(), then head.view(), then `data` (masked with head.mask_key in the client
-  // role: apply_mask(data, head.mask_key)).
+  // role: apply_mask(data, head.mask_key)). Never compressed.
   ApiError encode_message_head(MessageType type, ByteView data, FrameHead& head);
 
   // --- output ---
@@ -171,8 +202,12 @@ class Connection {
   [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
   // Subprotocol agreed in the opening handshake, or empty.
   [[nodiscard]] std::string_view subprotocol() const noexcept { return subprotocol_; }
-  // Returns the memory of idle buffers (between messages, output drained).
+  // Returns the memory of idle buffers (between messages, output drained), and zlib's memory
+  // for a direction without context takeover.
   void release_idle_buffers() noexcept;
+  // Bytes this connection holds: the object, its buffers' capacity and zlib's memory (not the
+  // opening handshake's parser, freed once the connection is open).
+  [[nodiscard]] std::size_t memory_usage() const noexcept;
 
  private:
   enum class ReadState : std::uint8_t {
@@ -180,9 +215,11 @@ class Connection {
     awaiting_accept,  // server: request reported, waiting for accept()/reject()
     frame_header,     // reading a frame header
     frame_payload,    // reading a frame payload
+    inflating,        // streaming a compressed message: handing out what its bytes inflate to
     done,             // nothing more is read (peer closed, connection failed, EOF)
   };
   struct HandshakeState;
+  struct DeflateState;
 
   Connection(Role role, ConnectionOptions options, RandomSource random);
 
@@ -195,6 +232,13 @@ class Connection {
   std::optional<Event> read_frame_payload();
   std::optional<Event> finish_control_frame(ByteView payload);
   std::optional<Event> deliver_data(ByteView chunk, bool frame_finished);
+  // permessage-deflate (connection_deflate.cpp).
+  void start_deflate(const DeflateAgreement& agreement);
+  std::optional<Event> read_compressed_payload();
+  std::optional<Event> inflate_next_piece();
+  std::optional<Event> inflate_into_message(ByteView chunk, bool frame_finished);
+  bool should_compress(std::size_t size, Compression compression) const noexcept;
+  bool write_compressed(Opcode opcode, ByteView data, bool last);
   std::optional<Event> fail(std::uint16_t code, std::string_view what);
   void stash_unparsed();
 
@@ -215,6 +259,7 @@ class Connection {
   std::unique_ptr<HandshakeState> handshake_;  // freed once the connection is open
   std::string subprotocol_;
   std::uint8_t extension_rsv_bits_ = 0;
+  std::unique_ptr<DeflateState> deflate_;  // while permessage-deflate is in force
 
   // Input not yet parsed: a view of the caller's buffer or of owned_input_.
   MutableByteView unparsed_;
@@ -233,12 +278,15 @@ class Connection {
   bool in_message_ = false;
   MessageType message_type_ = MessageType::binary;
   std::uint8_t message_rsv_ = 0;
-  std::uint64_t message_size_ = 0;
+  bool message_compressed_ = false;  // RSV1 with permessage-deflate (RFC 7692 §6.2)
+  std::uint64_t message_size_ = 0;   // on the wire
+  std::uint64_t message_inflated_size_ = 0;
   Utf8Validator message_utf8_;
-  std::vector<std::byte> message_;  // whole-message mode: the message so far
+  std::vector<std::byte> message_;  // whole-message mode: the message so far (inflated)
 
   // The message being sent in fragments.
   bool sending_fragments_ = false;
+  bool sending_compressed_ = false;
   MessageType sending_type_ = MessageType::binary;
   Utf8Validator sending_utf8_;
 
@@ -246,7 +294,7 @@ class Connection {
   bool close_sent_ = false;
   bool close_received_ = false;
   bool failed_ = false;
-  bool invalid_request_ = false;  // client options refused: report HandshakeFailed once
+  std::string_view invalid_request_;  // client options refused: why, for HandshakeFailed once
 
   // Output: bytes before output_consumed_ are written already.
   std::vector<std::byte> output_;

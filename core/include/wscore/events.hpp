@@ -36,7 +36,8 @@ struct HandshakeFailed {
 struct MessageReceived {
   MessageType type;
   ByteView data;
-  std::uint8_t rsv;  // RSV bits of the message's first frame (for a negotiated extension)
+  std::uint8_t rsv;  // RSV bits of the message's first frame (for a negotiated extension);
+                     // with permessage-deflate, RSV1 means it came compressed (`data` is inflated)
   std::string_view text() const noexcept { return as_text(data); }
 };
 
