@@ -143,7 +143,7 @@ int serve(int argc, char** argv) {
       argc, argv,
       {"host", "port", "cert", "key", "threads", "max-message", "max-frame", "max-connections",
        "max-outbound", "handshake-timeout", "idle-timeout", "pong-timeout", "close-timeout"},
-      {"plain", "verbose", "help"});
+      {"plain", "no-deflate", "verbose", "help"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
     return 0;
