@@ -72,6 +72,24 @@ def main():
         lines.append("|---|---|")
         for name, value in components:
             lines.append(f"| {name} | {value:.2f} |")
+    roundtrips = [(name, b) for name, b in sorted(results.items())
+                  if name.startswith("deflate_roundtrip/")]
+    if roundtrips:
+        lines.append("")
+        lines.append("| permessage-deflate (compress + inflate, text) | MiB/s | ratio |")
+        lines.append("|---|---|---|")
+        for name, b in roundtrips:
+            lines.append(f"| {name} | {b['bytes_per_second'] / (1 << 20):.0f} | "
+                         f"{b.get('ratio', 0):.1f}x |")
+    memory = [(name, b) for name, b in sorted(results.items())
+              if name.startswith("deflate_memory/")]
+    if memory:
+        lines.append("")
+        lines.append("| permessage-deflate memory per connection | idle | active | zlib |")
+        lines.append("|---|---|---|---|")
+        for name, b in memory:
+            lines.append(f"| {name} | {b['bytes_idle'] / 1024:.1f} KiB | "
+                         f"{b['bytes_active'] / 1024:.1f} KiB | {b['zlib_bytes'] / 1024:.1f} KiB |")
     cpu = context.get("mhz_per_cpu", "?")
     lines.append("")
     lines.append(f"Measured on {context.get('num_cpus', '?')} CPUs at {cpu} MHz, "
