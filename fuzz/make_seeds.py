@@ -1,0 +1,469 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seeds of corpus/<target>/, one small file per case, named for what it is.
+
+Each target's input format is described at the top of fuzz/<target>.cpp (frame_target.hpp for
+frame_server and frame_client). Running this again rewrites the seeds it knows and leaves every
+other file alone (for example inputs merged in by `tools/fuzz --merge`).
+
+    fuzz/make_seeds.py [CORPUS_DIR]    (default: corpus/ next to fuzz/)
+"""
+import os
+import struct
+import sys
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "corpus")
+
+RFC_KEY = b"dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 section 1.3
+RFC_ACCEPT = b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+RFC_MASK = bytes([0x37, 0xFA, 0x21, 0x3D])  # RFC 6455 section 5.7
+
+
+def write(target, name, data):
+    directory = os.path.join(ROOT, target)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, name), "wb") as out:
+        out.write(data)
+
+
+def frame(first, payload, mask=None):
+    """One frame (RFC 6455 section 5.2) with the shortest length form."""
+    length = len(payload)
+    mask_bit = 0x80 if mask is not None else 0
+    if length < 126:
+        head = bytes([first, mask_bit | length])
+    elif length <= 0xFFFF:
+        head = bytes([first, mask_bit | 126]) + struct.pack(">H", length)
+    else:
+        head = bytes([first, mask_bit | 127]) + struct.pack(">Q", length)
+    if mask is None:
+        return head + payload
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+# --- frame_server / frame_client: [options] [piece seed] [behaviour] [more] [frames...] -------
+
+def frame_seeds():
+    # RFC 7692 section 7.2.3.1: "Hello" compressed, one frame with RSV1 set.
+    deflated_hello = bytes([0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00])
+    # RFC 7692 section 7.2.3.2: the same, split in two frames; RSV1 on the first only.
+    deflated_part_1 = bytes([0xF2, 0x48, 0xCD])
+    deflated_part_2 = bytes([0xC9, 0xC9, 0x07, 0x00])
+    cases = {
+        # behaviour bits 0-2: RSV bits an extension claims (RSV1 = 4).
+        "rfc7692_7_2_3_1_deflated_hello_rsv1": (0, 0, 0x04, [(0xC1, deflated_hello)]),
+        "rfc7692_7_2_3_2_deflated_hello_two_frames": (
+            0, 0, 0x04, [(0x41, deflated_part_1), (0x80, deflated_part_2)]),
+        "rfc7692_rsv1_on_continuation_refused": (
+            0, 0, 0x04, [(0x41, deflated_part_1), (0xC0, deflated_part_2)]),
+        "rfc7692_rsv1_on_ping_refused": (0, 0, 0x04, [(0xC9, b"")]),
+        "rsv2_rsv3_claimed": (0, 0, 0x03, [(0xB2, b"\x01\x02"), (0x81, b"ok")]),
+        "end_of_stream_mid_frame": (0, 0, 0x10, [(0x82, b"abcdef")], 3),
+        "end_of_stream_after_messages": (0, 0, 0x10, [(0x81, b"one"), (0x82, b"two")]),
+        "drain_and_release_between_pings": (
+            0, 3, 0x60, [(0x89, b"a"), (0x89, b"b"), (0x81, b"x"), (0x89, b"c")]),
+        "send_between_pieces_then_close": (
+            0, 2, 0x80, [(0x81, b"Hello"), (0x89, b"p"), (0x88, b"\x03\xe8bye")]),
+        "copying_receive_one_byte_pieces": (0, 1, 0x08, [(0x01, b"Hel"), (0x80, b"lo")]),
+        "streaming_limit_125_fragments": (
+            0x80 | (2 << 2) | (4 << 5) | 1, 5, 0, [(0x02, b"x" * 125), (0x80, b"y" * 125)]),
+        "whole_message_limit_1000_exceeded": (
+            0x80 | (5 << 2) | (4 << 5), 0, 0, [(0x02, b"x" * 600), (0x80, b"y" * 600)]),
+        "length_64bit_form_for_small_payload": (0, 0, 0, []),  # raw bytes below
+        "close_code_4999_private": (0, 0, 0, [(0x88, b"\x13\x87")]),
+        "close_code_5000_invalid": (0, 0, 0, [(0x88, b"\x13\x88")]),
+        "pong_unsolicited": (0, 0, 0, [(0x8A, b"unsolicited")]),
+        "auto_pong_off_ping": (2, 0, 0, [(0x89, b"no answer")]),
+        "text_64_bytes_with_4byte_tail": (0, 0, 0, [(0x81, b"a" * 60 + "\U0001F600".encode())]),
+        "text_cut_inside_code_point_across_frames": (
+            1, 0, 0, [(0x01, b"a" * 70 + b"\xF0\x9F"), (0x80, b"\x98\x80")]),
+        "text_ends_inside_code_point": (0, 0, 0, [(0x01, b"ok\xC3"), (0x80, b"")]),
+        "streaming_small_whole_frames": (1, 0, 0, [(0x81, b"Hello"), (0x82, b"\x00\xFF")]),
+        "continuation_exceeds_max_message_size": (
+            0x80 | (4 << 2) | (4 << 5), 0, 0, [(0x02, b"x" * 600), (0x80, b"y" * 600)]),
+        # more behaviour (bits 8-15) bit 0: receive twice before reading the events.
+        "batched_receives_copying": (0, 3, 0x108, [(0x81, b"Hello"), (0x89, b"p"), (0x82, b"z")]),
+        "batched_receives_zero_copy": (0, 2, 0x100, [(0x01, b"Hel"), (0x80, b"lo")]),
+        # more bit 1: we close first (1000 "bye"), then read.
+        "close_first_then_peer_close": (0, 0, 0x200, [(0x81, b"late"), (0x88, b"\x03\xe8")]),
+        "close_first_ping_not_answered": (0, 4, 0x200, [(0x89, b"p"), (0x88, b"")]),
+        "close_first_then_protocol_error": (0, 0, 0x200, [(0x83, b"")]),
+        "close_first_then_end_of_stream": (0, 0, 0x210, [(0x82, b"x")]),
+    }
+    for role, mask in (("frame_server", RFC_MASK), ("frame_client", None)):
+        for name, case in cases.items():
+            options, seed, behaviour, frames = case[:4]
+            body = b"".join(frame(first, payload, mask) for first, payload in frames)
+            if len(case) > 4:
+                body = body[: -case[4]]  # cut the last frame short
+            if name == "length_64bit_form_for_small_payload":
+                mask_bit = 0x80 if mask else 0
+                body = bytes([0x82, mask_bit | 127]) + struct.pack(">Q", 3)
+                body += (mask or b"") + bytes(
+                    b ^ (mask[i % 4] if mask else 0) for i, b in enumerate(b"abc"))
+            write(role, name, bytes([options, seed, behaviour & 0xFF, behaviour >> 8]) + body)
+
+
+# --- handshake_request: [piece seed] [max head / 32] [behaviour] [later] [request...] --------
+
+def request(target=b"/chat", version=b"HTTP/1.1", method=b"GET", headers=None, extra=b""):
+    if headers is None:
+        headers = [
+            b"Host: server.example.com",
+            b"Upgrade: websocket",
+            b"Connection: Upgrade",
+            b"Sec-WebSocket-Key: " + RFC_KEY,
+            b"Origin: http://example.com",
+            b"Sec-WebSocket-Protocol: chat, superchat",
+            b"Sec-WebSocket-Version: 13",
+        ]
+    return method + b" " + target + b" " + version + b"\r\n" + b"\r\n".join(headers) + \
+        b"\r\n\r\n" + extra
+
+
+def base_headers(**replace):
+    headers = {
+        "host": b"Host: server.example.com",
+        "upgrade": b"Upgrade: websocket",
+        "connection": b"Connection: Upgrade",
+        "key": b"Sec-WebSocket-Key: " + RFC_KEY,
+        "version": b"Sec-WebSocket-Version: 13",
+    }
+    headers.update(replace)
+    return [value for value in headers.values() if value is not None]
+
+
+def handshake_request_seeds():
+    cases = {
+        # behaviour: bit 0 reject; bits 1-2 server preferences; bit 3 copying receive;
+        # bit 4 name the subprotocol; bit 5 extra header, bit 6 invalid; bit 7 echo extensions.
+        "accept_preferring_superchat": (0, 0xFF, 0x04, request()),
+        "accept_naming_subprotocol_extra_header": (7, 0xFF, 0x30, request()),
+        "accept_injected_header_refused": (0, 0xFF, 0x60, request()),
+        "reject_with_status_400": (125, 0xFF, 0x01, request()),
+        "reject_status_below_100": (10, 0xFF, 0x01, request()),
+        "reject_status_past_599": (200, 0xFF, 0x21, request()),
+        "echo_rfc7692_offers": (0, 0xFF, 0x80, request(headers=base_headers(
+            ext=b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, "
+                b"permessage-deflate; server_max_window_bits=\"10\""))),
+        "no_subprotocol_named": (0, 0xFF, 0x10, request(headers=base_headers())),
+        "query_target_and_frames_after_head": (3, 0xFF, 0x08, request(
+            target=b"/chat?room=1&x=%20", extra=frame(0x81, b"Hi", RFC_MASK) +
+            frame(0x88, b"\x03\xe8", RFC_MASK))),
+        "http_1_0_is_505": (0, 0xFF, 0, request(version=b"HTTP/1.0")),
+        "http_2_0_is_505": (0, 0xFF, 0, request(version=b"HTTP/2.0")),
+        "version_8_is_426": (0, 0xFF, 0, request(headers=base_headers(
+            version=b"Sec-WebSocket-Version: 8"))),
+        "missing_host": (0, 0xFF, 0, request(headers=base_headers(host=None))),
+        "two_hosts": (0, 0xFF, 0, request(headers=base_headers(
+            host=b"Host: a.example\r\nHost: b.example"))),
+        "transfer_encoding_refused": (0, 0xFF, 0, request(headers=base_headers(
+            te=b"Transfer-Encoding: chunked"))),
+        "content_length_zero_accepted": (0, 0xFF, 0, request(headers=base_headers(
+            cl=b"Content-Length: 0"))),
+        "content_length_five_refused": (0, 0xFF, 0, request(headers=base_headers(
+            cl=b"Content-Length: 5"))),
+        "absolute_form_target": (0, 0xFF, 0, request(target=b"http://server.example.com/chat")),
+        "upgrade_list_and_connection_list": (0, 0xFF, 0, request(headers=base_headers(
+            upgrade=b"Upgrade: h2c, WebSocket", connection=b"Connection: keep-alive, upgrade"))),
+        "missing_upgrade": (0, 0xFF, 0, request(headers=base_headers(upgrade=None))),
+        "missing_connection_upgrade": (0, 0xFF, 0, request(headers=base_headers(
+            connection=b"Connection: keep-alive"))),
+        "two_keys": (0, 0xFF, 0, request(headers=base_headers(
+            key=b"Sec-WebSocket-Key: " + RFC_KEY + b"\r\nSec-WebSocket-Key: " + RFC_KEY))),
+        "key_not_base64": (0, 0xFF, 0, request(headers=base_headers(
+            key=b"Sec-WebSocket-Key: not base64 at all!!!!"))),
+        "two_origins": (0, 0xFF, 0, request(headers=base_headers(
+            origin=b"Origin: http://a.example\r\nOrigin: http://b.example"))),
+        "subprotocol_not_a_token": (0, 0xFF, 0, request(headers=base_headers(
+            protocol=b"Sec-WebSocket-Protocol: chat, s p"))),
+        "subprotocol_repeated": (0, 0xFF, 0, request(headers=base_headers(
+            protocol=b"Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Protocol: chat"))),
+        "extensions_malformed": (0, 0xFF, 0, request(headers=base_headers(
+            ext=b"Sec-WebSocket-Extensions: permessage-deflate;;"))),
+        "header_without_colon": (0, 0xFF, 0, request(headers=base_headers(bad=b"NoColon"))),
+        "space_before_colon": (0, 0xFF, 0, request(headers=base_headers(bad=b"Host : x"))),
+        "control_character_in_value": (0, 0xFF, 0, request(headers=base_headers(
+            bad=b"X-Bad: a\x01b"))),
+        "nul_in_head": (0, 0xFF, 0, request(headers=base_headers(bad=b"X-Bad: a\x00b"))),
+        "bare_cr": (0, 0xFF, 0, b"GET /chat HTTP/1.1\r\nHost: x\rUpgrade: websocket\r\n\r\n"),
+        "request_line_one_space": (0, 0xFF, 0, b"GET /chat\r\n\r\n"),
+        "lowercase_get_is_405": (0, 0xFF, 0, request(method=b"get")),
+        "head_split_one_byte_pieces": (1, 0xFF, 0, request()),
+        "answer_later_keeps_frames_after_head": (0, 0xFF, 0x100, request(
+            extra=frame(0x81, b"Hello", RFC_MASK))),
+        "answer_later_zero_copy_pieces": (5, 0xFF, 0x190, request(
+            extra=frame(0x89, b"p", RFC_MASK))),
+        "reject_status_without_phrase_420": (130, 0xFF, 0x01, request()),
+        "method_not_a_token": (0, 0xFF, 0, request(method=b"G(T")),
+        "version_not_http": (0, 0xFF, 0, request(version=b"HTTX/1.1")),
+        "target_percent_encoded": (0, 0xFF, 0, request(target=b"/a%2Fb?q=%7e")),
+        "target_percent_cut": (0, 0xFF, 0, request(target=b"/a%2")),
+        "target_percent_not_hex": (0, 0xFF, 0, request(target=b"/a%zz")),
+        "target_bad_character": (0, 0xFF, 0, request(target=b"/a\"b")),
+        "host_with_port_and_spaces": (0, 0xFF, 0, request(headers=base_headers(
+            host=b"Host:   [::1]:8080   "))),
+        "host_percent_encoded": (0, 0xFF, 0, request(headers=base_headers(
+            host=b"Host: ex%41mple.com"))),
+        "host_invalid_character": (0, 0xFF, 0, request(headers=base_headers(
+            host=b"Host: a/b"))),
+        "empty_header_value": (0, 0xFF, 0, request(headers=base_headers(empty=b"X-Empty:"))),
+        "empty_header_name": (0, 0xFF, 0, request(headers=base_headers(bad=b": value"))),
+        "whitespace_before_first_header": (0, 0xFF, 0, b"GET / HTTP/1.1\r\n Host: x\r\n\r\n"),
+        "smallest_head_limit_431": (0, 0, 0, request()),
+    }
+    for name, (seed, max_head, behaviour, data) in cases.items():
+        later = behaviour >> 8  # bit 0: answer after next_event() ran dry
+        write("handshake_request", name, bytes([seed, max_head, behaviour & 0xFF, later]) + data)
+
+
+# --- handshake_response: [piece seed] [offers] [behaviour] [response...] -------------------
+
+def response(status=b"101 Switching Protocols", version=b"HTTP/1.1", headers=None, extra=b""):
+    if headers is None:
+        headers = [b"Upgrade: websocket", b"Connection: Upgrade",
+                   b"Sec-WebSocket-Accept: " + RFC_ACCEPT]
+    return version + b" " + status + b"\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + extra
+
+
+def response_headers(**replace):
+    headers = {
+        "upgrade": b"Upgrade: websocket",
+        "connection": b"Connection: Upgrade",
+        "accept": b"Sec-WebSocket-Accept: " + RFC_ACCEPT,
+    }
+    headers.update(replace)
+    return [value for value in headers.values() if value is not None]
+
+
+def handshake_response_seeds():
+    cases = {
+        # offers: bit 0 chat, 1 superchat, 2 permessage-deflate, 3 x-fuzz; behaviour bit 0 copy.
+        "frames_after_head": (0, 0, 0, response(extra=frame(0x81, b"Hello") + frame(0x89, b""))),
+        "frames_after_head_one_byte_pieces": (1, 0, 1, response(extra=frame(0x82, b"\x00\x01"))),
+        "two_extensions_accepted": (0, 0x0C, 0, response(headers=response_headers(
+            ext=b"Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover, "
+                b"x-fuzz"))),
+        "extensions_header_twice": (0, 0x0C, 0, response(headers=response_headers(
+            ext=b"Sec-WebSocket-Extensions: x-fuzz\r\nSec-WebSocket-Extensions: x-fuzz"))),
+        "subprotocol_twice": (0, 0x03, 0, response(headers=response_headers(
+            p=b"Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Protocol: chat"))),
+        "subprotocol_list_refused": (0, 0x03, 0, response(headers=response_headers(
+            p=b"Sec-WebSocket-Protocol: chat, superchat"))),
+        "subprotocol_case_differs": (0, 0x03, 0, response(headers=response_headers(
+            p=b"Sec-WebSocket-Protocol: Chat"))),
+        "http_1_0_101": (0, 0, 0, response(version=b"HTTP/1.0")),
+        "upgrade_h2c": (0, 0, 0, response(headers=response_headers(upgrade=b"Upgrade: h2c"))),
+        "upgrade_websocket_and_more": (0, 0, 0, response(headers=response_headers(
+            upgrade=b"Upgrade: websocket, h2c"))),
+        "missing_connection": (0, 0, 0, response(headers=response_headers(connection=None))),
+        "missing_accept": (0, 0, 0, response(headers=response_headers(accept=None))),
+        "accept_twice": (0, 0, 0, response(headers=response_headers(
+            accept=b"Sec-WebSocket-Accept: " + RFC_ACCEPT + b"\r\nSec-WebSocket-Accept: " +
+            RFC_ACCEPT))),
+        "redirect_302": (0, 0, 0, response(status=b"302 Found", headers=[
+            b"Location: wss://elsewhere.example/chat", b"Content-Length: 0"])),
+        "status_200_with_body": (0, 0, 0, response(status=b"200 OK", headers=[
+            b"Content-Length: 5"], extra=b"hello")),
+        "status_line_no_reason": (0, 0, 0, b"HTTP/1.1 101 \r\n" + b"\r\n".join(
+            response_headers()) + b"\r\n\r\n"),
+        "status_line_malformed": (0, 0, 0, b"HTTP/1.1 1O1 Switching\r\n\r\n"),
+        "status_999": (0, 0, 0, b"HTTP/1.1 999 Nine\r\n\r\n"),
+        "lf_only": (0, 0, 0, b"HTTP/1.1 101 Switching Protocols\n\n"),
+        "obs_fold_in_response": (0, 0, 0, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+                                          b"websocket\r\n folded\r\n\r\n"),
+        "http_2_0_status_line": (0, 0, 0, response(version=b"HTTP/2.0")),
+        "extensions_malformed": (0, 0x04, 0, response(headers=response_headers(
+            ext=b"Sec-WebSocket-Extensions: permessage-deflate; ="))),
+        "client_options_injection_refused": (0, 0, 0x02, response()),
+        "client_extra_header": (0, 0x05, 0x04, response()),
+    }
+    for name, (seed, offers, behaviour, data) in cases.items():
+        write("handshake_response", name, bytes([seed, offers, behaviour]) + data)
+
+
+# --- roundtrip: [config] [piece seed] [operations...] ---------------------------------------
+
+def op(kind, modulo, required=0, forbidden=0):
+    """The smallest operation byte with value % modulo == kind, `required` bits set and
+    `forbidden` bits clear."""
+    for value in range(256):
+        if value % modulo == kind and value & required == required and value & forbidden == 0:
+            return value
+    raise ValueError((kind, required, forbidden))
+
+
+def roundtrip_seeds():
+    text, raw, large = 0x10, 0x20, 0x40
+    message = lambda flags, payload, forbid=0: bytes(
+        [op(0, 9, flags, (text | raw | large | 0x80) & ~flags)]) + (
+        struct.pack(">H", len(payload)) if flags & large else bytes([len(payload)])) + payload
+    transfer = bytes([op(6, 9)])
+    cases = {
+        "server_sends_rfc6455_hello": (0, 0, message(text | raw, b"Hello") + transfer),
+        "client_sends_rfc6455_hello_masked": (1, 0, message(text | raw, b"Hello") + transfer),
+        "client_binary_255_and_16bit_length": (1, 0, message(0, bytes(range(255))) +
+                                               message(large, b"\xAB" * 300) + transfer),
+        "text_of_every_length_fragmented": (0, 3, bytes([op(1, 9, text, large)]) + bytes(
+            [64]) + bytes(range(64)) + bytes([4, 7, 13, 1])),
+        "ping_between_fragments_client": (1 | 2, 2, bytes([op(5, 9, text, large)]) + bytes(
+            [20]) + bytes(range(20)) + bytes([3, 5, 5, 4]) + b"ping" + bytes([2])),
+        "controls_and_streaming_receiver": (2, 1, bytes([op(2, 9), 5]) + b"ping1" + bytes(
+            [op(3, 9), 0]) + bytes([op(2, 9), 5]) + b"ping2" + transfer),
+        "no_auto_pong": (8, 0, bytes([op(2, 9), 1]) + b"p"),
+        "zero_copy_client_text": (1, 0, bytes([op(4, 9, text, large), 12]) + bytes(range(12))),
+        "zero_copy_server_binary_large": (0, 0, bytes([op(4, 9, large, text)]) + struct.pack(
+            ">H", 300) + bytes(300)),
+        "invalid_raw_text_refused": (0, 0, message(text | raw, b"\xC0\xAF")),
+        "misuse_calls_refused": (1, 0, bytes([op(7, 9), 10]) + bytes(140)),
+        "frame_header_roundtrip_64bit": (0, 0, bytes([op(8, 9), 0x82, 1]) + RFC_MASK + bytes(
+            [8]) + struct.pack(">Q", 1 << 40)),
+        "copying_receiver_one_byte_pieces": (4, 1, message(text | raw, b"abc") + transfer),
+        "empty_messages": (0, 0, message(0, b"") + message(text | raw, b"")),
+    }
+    for name, (config, seed, ops) in cases.items():
+        write("roundtrip", name, bytes([config, seed]) + ops)
+
+
+# --- connection_api: [config] [piece seed] [subprotocols] [operations...] -------------------
+
+def api(side, action):
+    """side 0 server, 1 client; action 0-10 as in connection_api.cpp."""
+    return bytes([(action << 1) | side])
+
+
+def connection_api_seeds():
+    server, client = 0, 1
+    send, fragment, ping, pong, close, close_nc, zero_copy, transfer, release, misplaced, take = \
+        range(11)
+    text_flags = 0x01
+    cases = {
+        "echo_then_server_closes": (0, 0, 0x05, api(client, transfer) + b"\x00" +
+                                    api(server, transfer) + b"\x00" + api(client, send) +
+                                    bytes([text_flags, 5]) + b"Hello" + api(client, transfer) +
+                                    b"\x00" + api(server, send) + bytes([text_flags, 5]) +
+                                    b"Hello" + api(server, close) + bytes([0, 3]) + b"bye" +
+                                    b"\x03"),
+        "send_before_handshake_refused": (0, 0, 0, api(client, send) + bytes([0, 1]) + b"x" +
+                                          api(server, ping) + bytes([0])),
+        "simultaneous_close": (0, 0, 0, api(client, transfer) + b"\x00" + api(server, transfer) +
+                               b"\x00" + api(server, close) + bytes([1, 0]) + b"\x00" +
+                               api(client, close) + bytes([2, 0]) + b"\x00"),
+        "close_without_code": (0, 0, 0, api(client, transfer) + b"\x00" + api(server, transfer) +
+                               b"\x00" + api(client, close_nc)),
+        "rejected_handshake": (0x40, 0, 0x01, api(client, transfer) + b"\x00" + api(
+            server, transfer) + b"\x00" + api(client, send) + bytes([0, 0])),
+        "named_subprotocol_streaming_both": (0x83, 2, 0x0E, api(client, transfer) + b"\x00" +
+                                             api(server, transfer) + b"\x00"),
+        "fragments_interleaved_with_pings": (0x01, 5, 0, api(client, transfer) + b"\x00" + api(
+            server, transfer) + b"\x00" + api(server, fragment) + bytes([text_flags, 6]) +
+            bytes(range(6)) + api(server, ping) + bytes([2]) + b"pp" + api(server, transfer) +
+            bytes([3]) + api(server, fragment) + bytes([text_flags | 4 | 8, 6]) +
+            bytes(range(6))),
+        "zero_copy_and_partial_output": (0x30, 7, 0, api(client, transfer) + b"\x00" + api(
+            server, transfer) + b"\x00" + api(client, zero_copy) + bytes([0, 40]) + bytes(40) +
+            api(client, take) + bytes([3]) + api(client, pong) + bytes([1]) + b"q" +
+            api(client, transfer) + bytes([9]) + api(client, release)),
+        "misplaced_accept_and_reject": (0, 0, 0, api(server, misplaced) + api(client, misplaced) +
+                                        api(client, transfer) + b"\x00" + api(server, misplaced)),
+        "invalid_close_codes_and_reasons": (0, 0, 0, api(client, transfer) + b"\x00" + api(
+            server, transfer) + b"\x00" + api(client, close) + bytes([0x80 | 18, 2]) +
+            b"\xC3\x28" + api(client, close) + bytes([20, 0]) + b"\x00" + api(
+            client, close) + bytes([0x80, 130]) + b"r" * 130),
+        "auto_pong_off_both": (0x0C, 0, 0, api(client, transfer) + b"\x00" + api(
+            server, transfer) + b"\x00" + api(client, ping) + bytes([3]) + b"abc"),
+    }
+    for name, (config, seed, subprotocols, ops) in cases.items():
+        write("connection_api", name, bytes([config, seed, subprotocols]) + ops)
+
+
+# --- utf8_differential: [layout] [piece seed] [bytes...] --------------------------------------
+
+def utf8_seeds():
+    cases = {
+        "ascii": (0, 0, b"Hello, world"),
+        "two_three_four_byte": (0, 3, "é€😀".encode()),
+        "largest_code_point_u10ffff": (0, 0, b"\xF4\x8F\xBF\xBF"),
+        "last_before_surrogates_ud7ff": (0, 0, b"\xED\x9F\xBF"),
+        "first_after_surrogates_ue000": (0, 0, b"\xEE\x80\x80"),
+        "noncharacter_uffff_is_valid": (0, 0, b"\xEF\xBF\xBF"),
+        "overlong_2_byte_c0_af": (0, 0, b"\xC0\xAF"),
+        "overlong_3_byte_e0_80_af": (0, 0, b"\xE0\x80\xAF"),
+        "overlong_4_byte_f0_80_80_af": (0, 0, b"\xF0\x80\x80\xAF"),
+        "surrogate_ud800": (0, 0, b"\xED\xA0\x80"),
+        "above_u10ffff_f4_90": (0, 1, b"\xF4\x90\x80\x80"),
+        "f5_never_valid": (0, 0, b"\xF5\x80\x80\x80"),
+        "lone_continuation": (0, 0, b"a\x80b"),
+        "cut_at_end_4_byte": (0, 0, b"abc\xF0\x9F\x98"),
+        "too_many_continuations": (0, 0, b"\xC3\xA9\xA9"),
+        "error_after_ascii_run_block_63": (0x40 | 0, 0, b"\xED\xA0\x80"),
+        "error_after_ascii_run_block_127": (0x40 | 0x3F, 0, b"\xE0\x80\xAF"),
+        "repeated_mixed_300_bytes": (0x80 | 5, 7, "aé€😀".encode() * 4),
+        "cut_between_ascii_runs": (0xC0 | 1, 64, b"\xF0\x9F\x98\x80\xF0\x9F"),
+        "rfc3629_example_korean": (0, 2, "한국어".encode()),
+        "rfc3629_example_japanese": (0, 0, "日本語".encode()),
+        "ascii_blocks_after_cut_sequence": (0, 9, "é".encode() + b"a" * 62 + b"\xE2\x82" +
+                                            b"b" * 300),
+        "ascii_blocks_after_valid_text": (0, 0, "€".encode() * 30 + b"b" * 300),
+    }
+    for name, (layout, seed, data) in cases.items():
+        write("utf8_differential", name, bytes([layout, seed]) + data)
+
+
+# --- unmask_differential: [key] [offset] [src align] [dst align] [split] [repeat] [payload] ---
+
+def unmask_seeds():
+    cases = {
+        "rfc6455_5_7_masked_hello": (RFC_MASK, 0, 0, 0, 0, 0, b"Hello"),
+        "empty_payload": (RFC_MASK, 0, 0, 0, 0, 0, b""),
+        "size_63_offset_3": (b"\x01\x02\x03\x04", 3, 1, 2, 10, 0, bytes(range(63))),
+        "size_64_aligned": (b"\xFF\x00\xFF\x00", 0, 0, 0, 32, 0, bytes(range(64))),
+        "size_65_unaligned": (b"\xAA\xBB\xCC\xDD", 1, 63, 17, 5, 0, bytes(range(65))),
+        "size_257_for_avx512_loop": (RFC_MASK, 2, 7, 33, 200, 0, bytes(range(256)) + b"!"),
+        "repeat_8_times_odd_alignment": (b"\x10\x20\x30\x40", 5, 31, 9, 77, 7, bytes(range(97))),
+        "zero_key": (b"\x00\x00\x00\x00", 0, 3, 3, 1, 2, b"unchanged"),
+    }
+    for name, (key, offset, source, destination, split, repeat, payload) in cases.items():
+        write("unmask_differential", name,
+              key + bytes([offset, source, destination, split, repeat]) + payload)
+
+
+# --- extension_header: [choice] [header value...] ---------------------------------------------
+
+def extension_seeds():
+    cases = {
+        "rfc7692_permessage_deflate": (1, b"permessage-deflate"),
+        "rfc7692_client_max_window_bits": (1, b"permessage-deflate; client_max_window_bits"),
+        "rfc7692_two_offers": (2, b"permessage-deflate; client_max_window_bits; "
+                                  b"server_max_window_bits=10, permessage-deflate; "
+                                  b"client_max_window_bits"),
+        "rfc7692_no_context_takeover": (1, b"permessage-deflate; server_no_context_takeover; "
+                                           b"client_no_context_takeover"),
+        "quoted_token_value": (1, b"permessage-deflate; server_max_window_bits=\"10\""),
+        "quoted_pair_value": (1, b"x; a=\"\\t\\o\\k\""),
+        "quoted_value_not_a_token": (0, b"x; a=\"1 2\""),
+        "unterminated_quote": (0, b"x; a=\"10"),
+        "empty_quoted_value": (0, b"x; a=\"\""),
+        "empty_list_elements": (0, b" , ,permessage-deflate,, x-other ,"),
+        "empty_value": (0, b""),
+        "missing_parameter_name": (0, b"permessage-deflate;"),
+        "missing_parameter_value": (0, b"permessage-deflate; a="),
+        "value_without_parameter": (0, b"permessage-deflate=1"),
+        "tabs_around_separators": (3, b"a\t;\tb\t=\tc\t,\td"),
+        "server_names_its_own": (0x11, b"permessage-deflate"),
+        "server_own_was_offered": (0x10, b"x-server-choice; level=9"),
+        "control_character": (0, b"a\x01b"),
+        "non_ascii": (0, "ä".encode()),
+    }
+    for name, (choice, value) in cases.items():
+        write("extension_header", name, bytes([choice]) + value)
+
+
+if __name__ == "__main__":
+    frame_seeds()
+    handshake_request_seeds()
+    handshake_response_seeds()
+    roundtrip_seeds()
+    connection_api_seeds()
+    utf8_seeds()
+    unmask_seeds()
+    extension_seeds()
