@@ -326,8 +326,6 @@ const char* to_string(ApiError error) noexcept {
       return "not allowed in the connection's current state";
     case ApiError::message_in_progress:
       return "a fragmented message is still being sent";
-    case ApiError::no_message_in_progress:
-      return "no fragmented message is being sent";
     case ApiError::control_payload_too_large:
       return "control frame payload over 125 bytes";
     case ApiError::invalid_close_code:

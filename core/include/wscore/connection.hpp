@@ -95,7 +95,6 @@ enum class ApiError : std::uint8_t {
   none,
   wrong_state,                // e.g. send before the handshake or after close()
   message_in_progress,        // a fragmented send is unfinished
-  no_message_in_progress,     // send_fragment continuing nothing
   control_payload_too_large,  // ping/pong over 125 bytes, close reason over 123 (RFC 6455 §5.5)
   invalid_close_code,         // not a code one may send (RFC 6455 §7.4)
   invalid_utf8,               // text or close reason that is not UTF-8 (RFC 6455 §8.1)
