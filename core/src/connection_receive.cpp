@@ -26,16 +26,10 @@ std::uint16_t read_big_endian_16(ByteView bytes) noexcept {
 void Connection::receive(MutableByteView input) {
   if (read_state_ == ReadState::done || input.empty()) return;
   if (unparsed_.empty()) {
-    unparsed_ = input;
+    unparsed_ = input;  // parsed in place, lazily
     return;
   }
-  // Bytes from an earlier receive() are still unparsed: keep both, in order, in owned storage.
-  std::vector<std::byte> merged;
-  merged.reserve(unparsed_.size() + input.size());
-  merged.insert(merged.end(), unparsed_.begin(), unparsed_.end());
-  merged.insert(merged.end(), input.begin(), input.end());
-  owned_input_.swap(merged);
-  unparsed_ = owned_input_;
+  append_to_unparsed(input);
 }
 
 void Connection::receive(ByteView input) {
@@ -45,6 +39,12 @@ void Connection::receive(ByteView input) {
     unparsed_ = owned_input_;
     return;
   }
+  append_to_unparsed(input);
+}
+
+void Connection::append_to_unparsed(ByteView input) {
+  // Bytes from an earlier receive() are still unparsed: keep both, in order, in owned storage
+  // (built apart first, since unparsed_ may point into owned_input_).
   std::vector<std::byte> merged;
   merged.reserve(unparsed_.size() + input.size());
   merged.insert(merged.end(), unparsed_.begin(), unparsed_.end());

@@ -226,6 +226,12 @@ RandomSource fixed_random(MaskKey key) {
   };
 }
 
+Connection deflating(Role role, DeflateAgreement agreement, ConnectionOptions options) {
+  Connection connection = Connection::open(role, std::move(options), fixed_random({}));
+  EXPECT_EQ(connection.enable_deflate(agreement), ApiError::none);
+  return connection;
+}
+
 std::vector<std::string> parse_as(Role role, ByteView wire, ConnectionOptions options) {
   Connection connection = Connection::open(role, std::move(options), fixed_random({}));
   return run_pieces(connection, {Bytes(wire.begin(), wire.end())});

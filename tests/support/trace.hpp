@@ -44,6 +44,10 @@ std::vector<std::string> trace_at_every_split(const std::function<Connection()>&
 // A deterministic RandomSource for tests (never for production: §10.3).
 RandomSource fixed_random(MaskKey key);
 
+// An open connection in `role` with permessage-deflate in force as `agreement` says (the
+// handshake happened elsewhere); fails the current test if enable_deflate() refuses.
+Connection deflating(Role role, DeflateAgreement agreement = {}, ConnectionOptions options = {});
+
 // Parses `wire` with a fresh open connection in `role` and returns its trace.
 std::vector<std::string> parse_as(Role role, ByteView wire, ConnectionOptions options = {});
 

@@ -13,17 +13,11 @@ using test::Bytes;
 using test::bytes;
 using test::bytes_of;
 using test::concat;
+using test::deflating;
 using test::hex;
 using test::masked_frame;
 using test::trace_at_every_split;
 using Trace = std::vector<std::string>;
-
-// Both ends agreed permessage-deflate with `agreement` (the handshake happened elsewhere).
-Connection deflating(Role role, DeflateAgreement agreement = {}, ConnectionOptions options = {}) {
-  Connection connection = Connection::open(role, std::move(options), test::fixed_random({}));
-  EXPECT_EQ(connection.enable_deflate(agreement), ApiError::none);
-  return connection;
-}
 
 auto client_with(DeflateAgreement agreement = {}, ConnectionOptions options = {}) {
   return [=] { return deflating(Role::client, agreement, options); };

@@ -240,6 +240,7 @@ class Connection {
   bool write_compressed(Opcode opcode, ByteView data, bool last);
   std::optional<Event> fail(std::uint16_t code, std::string_view what);
   void stash_unparsed();
+  void append_to_unparsed(ByteView input);
 
   void append_output(ByteView bytes);
   void compact_output() noexcept;
