@@ -235,20 +235,26 @@ std::optional<Event> Connection::read_frame_header() {
     if (starts_message && in_message_) {
       return fail(close_code::protocol_error, "new message inside a fragmented one (5.4)");
     }
-    // RFC 6455 §10.4: limits on frame and message size; 1009 when exceeded (§7.4.1).
-    if (frame.payload_length > options_.max_frame_size) {
+    // RFC 7692 §6.2: RSV1 on the first frame marks a compressed message.
+    const bool compressed =
+        starts_message ? deflate_ && (frame.rsv & rsv_bit::rsv1) != 0 : message_compressed_;
+    // RFC 6455 §10.4: limits on frame and message size; 1009 when exceeded (§7.4.1). The limits
+    // are on the message: a compressed one may take more bytes on the wire than it inflates to.
+    const auto on_the_wire = [compressed](std::uint64_t limit) {
+      return compressed ? with_deflate_expansion(limit) : limit;
+    };
+    if (frame.payload_length > on_the_wire(options_.max_frame_size)) {
       return fail(close_code::message_too_big, "frame larger than max_frame_size");
     }
     const std::uint64_t size_so_far = starts_message ? 0 : message_size_;
-    if (frame.payload_length > options_.max_message_size - size_so_far) {
+    if (frame.payload_length > on_the_wire(options_.max_message_size) - size_so_far) {
       return fail(close_code::message_too_big, "message larger than max_message_size");
     }
     if (starts_message) {
       in_message_ = true;
       message_type_ = static_cast<MessageType>(frame.opcode);
       message_rsv_ = frame.rsv;
-      // RFC 7692 §6.2: RSV1 on the first frame marks a compressed message.
-      message_compressed_ = deflate_ && (frame.rsv & rsv_bit::rsv1) != 0;
+      message_compressed_ = compressed;
       message_size_ = 0;
       message_inflated_size_ = 0;
       message_utf8_.reset();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
@@ -173,6 +174,59 @@ TEST(Rfc6455Section10_4, AMessageThatInflatesToExactlyTheLimitIsDelivered) {
       EXPECT_EQ(result.delivered, mebibyte);
     }
     EXPECT_EQ(server.state(), ConnectionState::open);
+  }
+}
+
+// `size` bytes that deflate cannot shrink.
+Bytes incompressible(std::size_t size) {
+  std::mt19937 generator(7692);
+  Bytes bytes(size);
+  for (auto& byte : bytes)
+    byte = static_cast<std::byte>(generator());
+  return bytes;
+}
+
+TEST(Rfc6455Section10_4, AnIncompressibleMessageOfExactlyTheLimitIsDelivered) {
+  // Found by Python websockets' client: 16 MiB of random bytes compress to a little more than
+  // 16 MiB, and the compressed frame was held to max_frame_size. The limits are on the message;
+  // its compressed form may be larger by deflate's expansion (RFC 7692 §7.2.1 stored blocks).
+  const Bytes message = incompressible(mebibyte);
+  MessageCompressor compressor({15, 8, 6, false});
+  Bytes compressed;
+  ASSERT_TRUE(compressor.compress(message, true, compressed));
+  ASSERT_GT(compressed.size(), mebibyte);
+  for (const DeliveryMode delivery : {DeliveryMode::whole_messages, DeliveryMode::streaming}) {
+    for (const Bytes& wire :
+         {test::masked_frame(0xc2, compressed), as_fragments(compressed, 4096)}) {
+      Connection server = server_with_limit(delivery);
+      const Feed result = feed(server, wire);
+      if (delivery == DeliveryMode::whole_messages) {
+        EXPECT_EQ(
+            result.trace,
+            Trace{test::describe(MessageReceived{MessageType::binary, message, rsv_bit::rsv1})});
+      } else {
+        EXPECT_EQ(result.trace, Trace{});
+        EXPECT_EQ(result.delivered, mebibyte);
+      }
+      EXPECT_EQ(server.state(), ConnectionState::open);
+    }
+  }
+}
+
+TEST(Rfc6455Section10_4, CompressedBytesBeyondAnyDeflateExpansionFailWith1009AtTheHeader) {
+  // A compressed frame that claims more than the limit plus deflate's worst expansion fails on
+  // its header, before a byte of it is read; an uncompressed frame one byte over the limit too.
+  const std::uint64_t too_long = mebibyte + mebibyte / 4;
+  for (const std::uint8_t head : {0xc2, 0x82}) {
+    const std::uint64_t length = head == 0xc2 ? too_long : mebibyte + 1;
+    Bytes wire = {std::byte{head}, std::byte{0xff}};
+    for (int shift = 56; shift >= 0; shift -= 8)
+      wire.push_back(static_cast<std::byte>(length >> shift));
+    wire.insert(wire.end(), 4, std::byte{0});  // masking key
+    Connection server = server_with_limit(DeliveryMode::streaming);
+    const Feed result = feed(server, wire);
+    EXPECT_EQ(result.trace, Trace{"error 1009"}) << int{head};
+    EXPECT_EQ(close_sent(server), "8803f1");
   }
 }
 

@@ -58,7 +58,8 @@ struct ConnectionOptions {
   std::vector<std::string> subprotocols;
   // permessage-deflate (RFC 7692), off unless deflate.enabled. Server role: accept() answers the
   // first offer it can honour; client role: client() offers it and checks the answer. With it
-  // in force, max_message_size bounds both the compressed bytes and the inflated message.
+  // in force, max_message_size bounds the inflated message, and the compressed bytes of a
+  // message may exceed both limits by deflate's expansion (with_deflate_expansion()).
   DeflateOptions deflate;
 };
 

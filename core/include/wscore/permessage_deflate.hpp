@@ -30,6 +30,16 @@ inline constexpr std::string_view permessage_deflate_name = "permessage-deflate"
 inline constexpr std::uint8_t min_window_bits = 8;
 inline constexpr std::uint8_t max_window_bits = 15;
 
+// The wire limit for the compressed bytes of a message whose inflated size is limited to
+// `limit`. Deflate keeps what it cannot shrink in stored blocks of up to 65,535 bytes behind a
+// 5-byte header (RFC 1951 §3.2.4) and codes a block with Huffman codes only when that is
+// shorter, so an incompressible message of exactly the limit fits with room to spare in an
+// eighth more; the inflated size is what max_message_size bounds, byte for byte.
+[[nodiscard]] constexpr std::uint64_t with_deflate_expansion(std::uint64_t limit) noexcept {
+  const std::uint64_t allowance = limit / 8 + 1024;
+  return limit > UINT64_MAX - allowance ? UINT64_MAX : limit + allowance;
+}
+
 // How an endpoint wants permessage-deflate. The fields serve both roles: "ours" is the server's
 // compressor in the server role (the server_* parameters) and the client's in the client role
 // (client_*); "the peer's" is the other one.
