@@ -79,7 +79,7 @@ const echo = panel("echo", "/echo", (event, log) => {
 function checkLarge(buffer) {
   const bytes = new Uint8Array(buffer), sent = window.lastLarge;
   if (bytes.length !== sent.length) return false;
-  for (let i = 0; i < bytes.length; i += 4093) if (bytes[i] !== sent[i]) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== sent[i]) return false;
   return true;
 }
 document.getElementById("echo-form").onsubmit = (e) => { e.preventDefault();

@@ -1,0 +1,157 @@
+// Shared by the Node interop tests: a `wscore serve` process on a free port, a `wscore connect`
+// run, a test CA, and small promise helpers around `ws` events.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const here = dirname(fileURLToPath(import.meta.url));
+
+// The wscore binary under test: the first argument (ctest passes $<TARGET_FILE:wscore>).
+export const wscoreBinary = process.argv[2] ?? process.env.WSCORE_BINARY;
+if (!wscoreBinary) throw new Error('usage: node TEST.mjs WSCORE_BINARY');
+
+// A fresh directory, removed when the process exits.
+export function temporaryDirectory() {
+  const path = mkdtempSync(join(tmpdir(), 'wscore-interop-'));
+  process.on('exit', () => rmSync(path, { recursive: true, force: true }));
+  return path;
+}
+
+export async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+// A test CA and a server certificate it signs for the given subject alternative names.
+export function makeTestCa(directory, ...names) {
+  execFileSync(join(here, 'make_test_ca.sh'), [directory, ...names]);
+  return {
+    ca: join(directory, 'ca.pem'),
+    cert: join(directory, 'server.pem'),
+    key: join(directory, 'server.key'),
+  };
+}
+
+// Lines a child writes to a stream, kept and awaitable.
+class LineLog {
+  constructor(stream) {
+    this.lines = [];
+    this.waiters = [];
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop();
+      for (const line of parts) {
+        this.lines.push(line);
+        this.waiters = this.waiters.filter(({ pattern, resolve }) => {
+          if (!pattern.test(line)) return true;
+          resolve(line);
+          return false;
+        });
+      }
+    });
+  }
+
+  // The first line (already seen or still to come) that matches the pattern.
+  waitFor(pattern, timeoutMs = 15000) {
+    const seen = this.lines.find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no line matching ${pattern} in:\n${this.lines.join('\n')}`)),
+        timeoutMs,
+      );
+      this.waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+  }
+}
+
+// `wscore serve` on a free loopback port, with --verbose so that each connection's events can
+// be read from its stderr. TLS uses the certificate it creates under its own XDG_DATA_HOME.
+export class WscoreServer {
+  static async start({ tls = false, args = [] } = {}) {
+    const server = new WscoreServer();
+    server.tls = tls;
+    server.port = await freePort();
+    const dataHome = temporaryDirectory();
+    server.certificate = join(dataHome, 'wscore', 'cert.pem');
+    const command = ['serve', '--host', '127.0.0.1', '--port', String(server.port), '--verbose'];
+    if (!tls) command.push('--plain');
+    server.process = spawn(wscoreBinary, [...command, ...args], {
+      env: { ...process.env, XDG_DATA_HOME: dataHome },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.exited = once(server.process, 'exit');
+    server.stdout = new LineLog(server.process.stdout);
+    server.stderr = new LineLog(server.process.stderr);
+    await server.stdout.waitFor(/^wscore serving /);
+    return server;
+  }
+
+  url(path = '/') {
+    return `${this.tls ? 'wss' : 'ws'}://127.0.0.1:${this.port}${path}`;
+  }
+
+  // Sends the signal and waits for the exit; resolves to the exit code.
+  async stop(signal = 'SIGINT') {
+    if (this.process.exitCode === null) this.process.kill(signal);
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), 15000);
+    const [code] = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  // For `finally` blocks: ends the process if a test left it running.
+  async kill() {
+    if (this.process.exitCode === null && this.process.signalCode === null) {
+      this.process.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+// Runs `wscore connect ARGS`, writing `input` to its stdin; resolves to its exit code, stdout
+// and stderr.
+export async function runConnect(args, { input = '', timeoutMs = 60000 } = {}) {
+  const child = spawn(wscoreBinary, ['connect', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await once(child, 'exit');
+  clearTimeout(timer);
+  return { code: signal ? `killed by ${signal}` : code, stdout, stderr };
+}
+
+// The next message on a ws socket, as { data, isBinary }.
+export async function nextMessage(socket) {
+  const [data, isBinary] = await once(socket, 'message');
+  return { data, isBinary };
+}
+
+// The payload sizes every echo test goes through: the three length forms of RFC 6455 §5.2 at
+// their edges (125/126), 64 KiB (the 16-bit form's end) and 16 MiB (64-bit form).
+export const echoSizes = [0, 125, 126, 65536, 16 << 20];
+
+export function textOfSize(size) {
+  // Two-byte UTF-8 characters, so that the validator sees multi-byte text; one ASCII byte pads.
+  return 'é'.repeat(size >> 1) + (size & 1 ? 'x' : '');
+}
+
+// Random, so that deflate cannot shrink them: a compressed frame then outgrows its message.
+export function bytesOfSize(size) {
+  return randomBytes(size);
+}
