@@ -121,9 +121,8 @@ std::unique_ptr<Client> Client::connect(EventLoop& loop, ClientOptions options,
   }
   std::unique_ptr<Client> client(new Client(loop, std::move(options), std::move(handlers)));
   const auto& url = client->options_.url;
-  client->impl_ = std::make_unique<Impl>(
-      url.secure ? Stream(socket.fd, TlsSession::client(*client->options_.tls, socket.fd, url.host))
-                 : Stream(socket.fd));
+  client->impl_ = std::make_unique<Impl>(client->stream_for(socket.fd));
+  client->address_index_ = socket.address_index;
 
   HandshakeNonce nonce{};
   client->impl_->fill(nonce);
@@ -176,11 +175,26 @@ void Client::on_io(std::uint32_t epoll_events) {
   update_interest();
 }
 
+Stream Client::stream_for(int fd) const {
+  const auto& url = options_.url;
+  return url.secure ? Stream(fd, TlsSession::client(*options_.tls, fd, url.host)) : Stream(fd);
+}
+
 void Client::on_writable_while_connecting() {
   const int error = connect_error(impl_->stream.fd());
   if (error != 0) {
-    fail(std::string("connection refused: ") + std::strerror(error), 0);
-    return;
+    // Try the next address the host resolves to, if there is one.
+    const SocketResult next = connect_tcp(options_.url.host, options_.url.port, address_index_ + 1);
+    if (next.fd < 0) {
+      fail(std::string("connection refused: ") + std::strerror(error), 0);
+      return;
+    }
+    loop_.remove(impl_->stream.fd());
+    interest_ = 0;
+    impl_->stream.close();
+    impl_->stream = stream_for(next.fd);
+    address_index_ = next.address_index;
+    return;  // on_io() registers the new socket
   }
   connected_ = true;
   drive();

@@ -70,22 +70,24 @@ SocketResult listen_tcp(const std::string& host, std::uint16_t port, bool reuse_
   return {-1, error};
 }
 
-SocketResult connect_tcp(const std::string& host, std::uint16_t port) {
+SocketResult connect_tcp(const std::string& host, std::uint16_t port, std::size_t first_address) {
   std::string error;
   const AddrInfoList list = resolve(host, port, false, error);
   if (!list) return {-1, error};
-  for (addrinfo* info = list.get(); info; info = info->ai_next) {
+  std::size_t index = 0;
+  for (addrinfo* info = list.get(); info; info = info->ai_next, ++index) {
+    if (index < first_address) continue;
     const int fd = socket(info->ai_family, info->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
     if (connect(fd, info->ai_addr, info->ai_addrlen) == 0 || errno == EINPROGRESS) {
       set_nodelay(fd);
-      return {fd, {}};
+      return {fd, {}, index};
     }
     error = "cannot connect to " + host + ":" + std::to_string(port) + ": " + std::strerror(errno);
     close(fd);
   }
   if (error.empty()) error = "cannot connect to " + host + ":" + std::to_string(port);
-  return {-1, error};
+  return {-1, error, index};
 }
 
 int connect_error(int fd) {

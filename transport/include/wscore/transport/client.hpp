@@ -16,6 +16,7 @@
 
 namespace wscore::transport {
 
+class Stream;
 class TlsClientConfig;
 
 // ws://host[:port]/path?query or wss://...; IPv6 literals in brackets.
@@ -74,6 +75,7 @@ class Client final : public IoHandler {
  private:
   class Impl;
   Client(EventLoop& loop, ClientOptions options, ClientHandlers handlers);
+  Stream stream_for(int fd) const;
   void on_writable_while_connecting();
   void drive();
   void handle_events();
@@ -88,6 +90,7 @@ class Client final : public IoHandler {
   ClientHandlers handlers_;
   std::unique_ptr<Impl> impl_;  // socket, TLS and random source
   std::optional<Connection> ws_;
+  std::size_t address_index_ = 0;  // which of the host's addresses the socket connects to
   std::uint64_t deadline_ms_ = 0;
   std::uint32_t interest_ = 0;
   bool connected_ = false;
