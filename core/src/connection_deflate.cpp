@@ -1,11 +1,14 @@
 // Connection: permessage-deflate (RFC 7692 §6, §7.2) on the data path. Receiving, RSV1 on the
 // first frame of a data message means the message is compressed: whole messages are inflated
 // into the message buffer, streamed ones a piece at a time; either way max_message_size bounds
-// the inflated size and text is validated after inflating. Sending compresses data messages
-// under the options' threshold rules; control frames never.
+// the inflated size and text is validated after inflating. Whatever pieces the compressed bytes
+// arrive in, the first violation in the order of the inflated bytes decides the close code.
+// Sending compresses data messages under the options' threshold rules; control frames never.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 #include "connection_deflate.hpp"
 
@@ -38,6 +41,31 @@ bool is_valid_agreement(const DeflateAgreement& agreed) noexcept {
     return bits >= min_window_bits && bits <= max_window_bits;
   };
   return valid_bits(agreed.server_max_window_bits) && valid_bits(agreed.client_max_window_bits);
+}
+
+struct Violation {
+  std::uint16_t code;
+  std::string_view what;
+};
+
+// The first violation among `piece`, the next inflated bytes of a message that held
+// `size_before` (at most `limit`), in the order of the bytes: text that stops being UTF-8 within
+// the limit (RFC 6455 §8.1), then a byte past the limit (§10.4 with RFC 7692 §8: the limit is on
+// what the message inflates to). Invalid compressed data found after these bytes comes after
+// both. How much one call inflates depends on how the bytes arrived, so checking the whole piece
+// for the limit first, or the data first, would let the split choose between 1007 and 1009.
+std::optional<Violation> check_inflated(ByteView piece, std::uint64_t size_before,
+                                        std::uint64_t limit, bool text, Utf8Validator& utf8) {
+  const std::uint64_t room = limit - size_before;
+  const ByteView within_limit =
+      piece.first(static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), room)));
+  if (text && !utf8.feed(within_limit)) {
+    return Violation{close_code::invalid_payload, "invalid UTF-8 in a text message (RFC 6455 8.1)"};
+  }
+  if (piece.size() > room) {
+    return Violation{close_code::message_too_big, "inflated message larger than max_message_size"};
+  }
+  return std::nullopt;
 }
 
 // Whole-message delivery hands zlib at most this much fresh room per call (the room is
@@ -159,6 +187,12 @@ std::optional<Event> Connection::inflate_next_piece() {
       deflate.inflate_output);
   deflate.inflate_input_used += result.bytes_consumed;
   const ByteView piece = ByteView(deflate.inflate_output).first(result.bytes_written);
+  const bool text = message_type_ == MessageType::text;
+  if (const auto violation = check_inflated(piece, message_inflated_size_,
+                                            options_.max_message_size, text, message_utf8_)) {
+    return fail(violation->code, violation->what);
+  }
+  message_inflated_size_ += piece.size();
   using Status = MessageDecompressor::Status;
   switch (result.status) {
     case Status::invalid_data:
@@ -175,18 +209,8 @@ std::optional<Event> Connection::inflate_next_piece() {
       break;
   }
   const bool message_finished = result.status == Status::message_finished;
-  // RFC 6455 §10.4 with RFC 7692 §8: the limit is on what the message inflates to.
-  message_inflated_size_ += piece.size();
-  if (message_inflated_size_ > options_.max_message_size) {
-    return fail(close_code::message_too_big, "inflated message larger than max_message_size");
-  }
-  if (message_type_ == MessageType::text) {
-    if (!message_utf8_.feed(piece)) {
-      return fail(close_code::invalid_payload, "invalid UTF-8 in a text message (RFC 6455 8.1)");
-    }
-    if (message_finished && !message_utf8_.complete()) {
-      return fail(close_code::invalid_payload, "text message ends inside a UTF-8 sequence");
-    }
+  if (message_finished && text && !message_utf8_.complete()) {
+    return fail(close_code::invalid_payload, "text message ends inside a UTF-8 sequence");
   }
   if (message_finished) in_message_ = false;
   if (piece.empty() && !message_finished) return std::nullopt;
@@ -213,12 +237,9 @@ std::optional<Event> Connection::inflate_into_message(ByteView chunk, bool frame
     message_.resize(size + result.bytes_written);
     chunk = chunk.subspan(result.bytes_consumed);
     message_inflated_size_ = message_.size();
-    if (message_inflated_size_ > limit) {
-      return fail(close_code::message_too_big, "inflated message larger than max_message_size");
-    }
-    if (message_type_ == MessageType::text &&
-        !message_utf8_.feed(ByteView(message_).subspan(size))) {
-      return fail(close_code::invalid_payload, "invalid UTF-8 in a text message (RFC 6455 8.1)");
+    if (const auto violation = check_inflated(ByteView(message_).subspan(size), size, limit,
+                                              message_type_ == MessageType::text, message_utf8_)) {
+      return fail(violation->code, violation->what);
     }
     switch (result.status) {
       case Status::invalid_data:
