@@ -19,8 +19,8 @@
 //      the heap measures it (in builds with AddressSanitizer).
 // Invariants on A: no event after a fatal error or the peer's Close; limits and UTF-8 kept
 // (EventChecker); the output re-parses cleanly in the opposite role (check_wire), carries the
-// Close that the trace calls for with its code, and answers only the latest Ping (RFC 6455
-// §5.5.3); the state and transport action match how the stream ended.
+// Close that the trace calls for with its code, and a Pong for each Ping but at most 16 (RFC
+// 6455 §5.5.3); the state and transport action match how the stream ended.
 #pragma once
 
 #include <cstdint>
@@ -126,16 +126,20 @@ inline std::vector<TraceEntry> run_whole(Role role, const ConnectionOptions& opt
           "without sends, the output is pongs and a close");
     if (entry.kind == TraceEntry::Kind::pong) pongs.push_back(entry);
   }
-  // RFC 6455 §5.5.3: with the output unwritten, only the latest Ping is answered.
-  const TraceEntry* last_ping = nullptr;
+  // RFC 6455 §5.5.2: a Pong for each Ping, in order; §5.5.3: with the output unwritten, a flood
+  // is answered with the first 15 and the latest. Once our Close is out, pings are not answered.
+  std::vector<const TraceEntry*> pings;
   for (const auto& entry : trace) {
-    if (entry.kind == TraceEntry::Kind::ping) last_ping = &entry;
+    if (entry.kind == TraceEntry::Kind::ping) pings.push_back(&entry);
   }
-  // RFC 6455 §5.5.2: once our Close is out, pings are not answered.
-  if (options.auto_pong && last_ping && !behaviour.close_first) {
-    check(pongs.size() == 1 && pongs[0].data == last_ping->data, "one Pong, for the latest Ping");
+  if (options.auto_pong && !behaviour.close_first) {
+    if (pings.size() > 16) pings.erase(pings.begin() + 15, pings.end() - 1);
+    check(pongs.size() == pings.size(), "a Pong for each Ping, at most 16 unwritten");
+    for (std::size_t i = 0; i < pongs.size(); ++i) {
+      check(pongs[i].data == pings[i]->data, "each Pong carries its Ping's payload, in order");
+    }
   } else {
-    check(pongs.empty(), "no Pong without a Ping and auto_pong, or after our Close");
+    check(pongs.empty(), "no Pong without auto_pong, or after our Close");
   }
   // RFC 6455 §7.1.7 and §5.5.1: a failure sends its code; a Close is echoed with its code; a
   // connection that sent its Close sends no other.

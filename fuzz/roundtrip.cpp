@@ -158,7 +158,7 @@ class RoundTrip {
         const Bytes ping_data = input.take_bytes(input.byte() % 126);
         check(sender_.ping(ping_data) == ApiError::none, "a ping between fragments is sent");
         expect(TraceEntry::Kind::ping, {}, ping_data);
-        last_ping_ = ping_data;
+        pings_.push_back(ping_data);
       }
     }
   }
@@ -168,7 +168,7 @@ class RoundTrip {
     const ApiError result = opcode == Opcode::ping ? sender_.ping(data) : sender_.pong(data);
     check(result == ApiError::none, "a control frame of at most 125 bytes is sent");
     expect(opcode == Opcode::ping ? TraceEntry::Kind::ping : TraceEntry::Kind::pong, {}, data);
-    if (opcode == Opcode::ping) last_ping_ = data;
+    if (opcode == Opcode::ping) pings_.push_back(data);
   }
 
   // The zero-copy path: the caller writes the pending output, the head, then the payload,
@@ -310,17 +310,20 @@ class RoundTrip {
     transfer();
     check(receiver_.state() == ConnectionState::closed, "the receiver closes on the Close");
 
-    // The receiver's answers: the latest ping's pong (RFC 6455 §5.5.3), then the echoed Close.
+    // The receiver's answers, never drained until now: a Pong for each ping, but for a flood the
+    // first 15 and the latest (RFC 6455 §5.5.3), then the echoed Close.
     EventChecker sender_events({}, 0);
     sender_.receive(receiver_.pending_output());
     while (auto event = sender_.next_event())
       sender_events.on_event(*event);
     std::vector<TraceEntry> answers;
-    if (receiver_options_.auto_pong && last_ping_) {
-      answers.push_back({TraceEntry::Kind::pong, {}, 0, 0, *last_ping_});
+    if (receiver_options_.auto_pong) {
+      if (pings_.size() > 16) pings_.erase(pings_.begin() + 15, pings_.end() - 1);
+      for (const Bytes& ping : pings_)
+        answers.push_back({TraceEntry::Kind::pong, {}, 0, 0, ping});
     }
     answers.push_back({TraceEntry::Kind::close, {}, 0, code, {}});
-    check(sender_events.trace() == answers, "the latest ping is answered, the Close echoed");
+    check(sender_events.trace() == answers, "every ping is answered, the Close echoed");
     check(sender_.state() == ConnectionState::closed, "the closing handshake completes");
     check(sender_.transport_action() == (sender_role_ == Role::client
                                              ? TransportAction::await_peer_close
@@ -338,7 +341,7 @@ class RoundTrip {
   EventChecker receiver_events_;
   Bytes wire_;  // written by the sender, not yet delivered
   std::vector<TraceEntry> expected_;
-  std::optional<Bytes> last_ping_;
+  std::vector<Bytes> pings_;  // sent, in order
 };
 
 }  // namespace

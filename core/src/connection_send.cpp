@@ -159,11 +159,15 @@ void Connection::write_close(std::uint16_t code, std::string_view reason, bool w
 }
 
 void Connection::queue_auto_pong(ByteView payload) {
-  // RFC 6455 §5.5.3: if a Pong for an earlier Ping is still unsent, answer only the latest.
-  if (unsent_pong_at_ && *unsent_pong_at_ >= output_consumed_) {
+  // RFC 6455 §5.5.2: a Pong for each Ping. §5.5.3: with Pongs for earlier Pings still unsent we
+  // may answer only the latest: past max_unsent_pongs the latest replaces the last one queued.
+  std::uint8_t unsent = unsent_pong_at_ ? unsent_pongs_ : 0;
+  if (unsent == max_unsent_pongs) {
     output_.resize(*unsent_pong_at_);
+    --unsent;
   }
   unsent_pong_at_ = write_frame(Opcode::pong, true, payload);
+  unsent_pongs_ = static_cast<std::uint8_t>(unsent + 1);
 }
 
 MaskKey Connection::next_mask_key() {

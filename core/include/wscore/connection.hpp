@@ -300,9 +300,12 @@ class Connection {
   // Output: bytes before output_consumed_ are written already.
   std::vector<std::byte> output_;
   std::size_t output_consumed_ = 0;
-  // Where an automatic Pong not yet written starts in output_ (RFC 6455 §5.5.3 lets us answer
-  // only the latest Ping, which bounds the output a Ping flood can cause).
+  // Where the last automatic Pong not yet written starts in output_, and how many unwritten
+  // ones precede it back to back. Every Ping gets its Pong, but RFC 6455 §5.5.3 lets us answer
+  // only the latest, so a flood the caller does not drain keeps at most max_unsent_pongs.
+  static constexpr std::uint8_t max_unsent_pongs = 16;
   std::optional<std::size_t> unsent_pong_at_;
+  std::uint8_t unsent_pongs_ = 0;
 };
 
 }  // namespace wscore
