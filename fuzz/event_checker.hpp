@@ -34,6 +34,10 @@ class EventChecker {
         allowed_rsv_(allowed_rsv),
         record_(record) {}
 
+  // With permessage-deflate in force, a compressed message streams in pieces of what it inflates
+  // to, each at most the core's 16 KiB inflate step, rather than one per frame.
+  void set_deflate(bool in_force) { deflate_ = in_force; }
+
   void on_event(const Event& event) {
     check(!finished_, "no event after a fatal error, the peer's Close or the end of the stream");
     std::visit([this](const auto& value) { on(value); }, event);
@@ -75,7 +79,11 @@ class EventChecker {
     }
     check(fragment.type == type_ && fragment.rsv == rsv_, "fragments keep the message's type");
     check((fragment.rsv & ~allowed_rsv_) == 0, "message RSV bits are ones an extension claims");
-    check(fragment.data.size() <= max_frame_size_, "a fragment is at most one frame");
+    if (deflate_ && (fragment.rsv & rsv_bit::rsv1) != 0) {
+      check(fragment.data.size() <= inflated_piece_size, "an inflated piece is at most 16 KiB");
+    } else {
+      check(fragment.data.size() <= max_frame_size_, "a fragment is at most one frame");
+    }
     streamed_ += fragment.data.size();
     check(streamed_ <= max_message_size_, "streamed message within max_message_size");
     if (type_ == MessageType::text) {
@@ -138,10 +146,13 @@ class EventChecker {
                       std::vector<std::byte>(entry.data.begin(), entry.data.end())});
   }
 
+  static constexpr std::size_t inflated_piece_size = 16 * 1024;
+
   std::uint64_t max_frame_size_;
   std::uint64_t max_message_size_;
   std::uint8_t allowed_rsv_;
   bool record_;
+  bool deflate_ = false;
   bool finished_ = false;
   bool failed_ = false;
   std::size_t pings_ = 0;

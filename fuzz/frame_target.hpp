@@ -8,7 +8,12 @@
 //              release_idle_buffers() after each piece; 7: send a message after each piece
 //   more       bit 0: receive() twice before reading the events (batching); bit 1: we send a
 //              Close (1000) before reading, so the bytes arrive while we wait for the peer's
-//              Close (RFC 6455 §7.1.2)
+//              Close (RFC 6455 §7.1.2); bit 2: permessage-deflate in force (RFC 7692: RSV1 marks
+//              a compressed message); bit 3: the peer keeps no context between messages
+//
+// With permessage-deflate the peer's window is 15: with a smaller one, whether zlib refuses a
+// distance past it depends on how the bytes arrive (see reference_inflate.hpp), and the inflate
+// target covers windows 8-15 with that in mind.
 //
 // The same bytes run three times:
 //   A  whole, in one receive(): the reference trace and output;
@@ -16,7 +21,9 @@
 //      or sends), whatever the split, the delivery path and the buffer management;
 //   C  in pieces, recording nothing: the connection's memory stays proportional to the bytes
 //      received, never to a length a header claims, both as memory_usage() reports it and as
-//      the heap measures it (in builds with AddressSanitizer).
+//      the heap measures it (in builds with AddressSanitizer); with permessage-deflate, plus
+//      what those bytes can inflate to (at most 1032 times as much, RFC 1951), up to the limit,
+//      and zlib's window and state.
 // Invariants on A: no event after a fatal error or the peer's Close; limits and UTF-8 kept
 // (EventChecker); the output re-parses cleanly in the opposite role (check_wire), carries the
 // Close that the trace calls for with its code, and a Pong for each Ping but at most 16 (RFC
@@ -57,6 +64,8 @@ struct FrameBehaviour {
   bool send_messages = false;
   bool batch_receives = false;
   bool close_first = false;
+  bool deflate = false;
+  bool peer_no_context_takeover = false;
 
   FrameBehaviour(std::uint8_t bits, std::uint8_t more_bits)
       : rsv_bits(bits & 7),
@@ -66,7 +75,17 @@ struct FrameBehaviour {
         release_buffers((bits & 0x40) != 0),
         send_messages((bits & 0x80) != 0),
         batch_receives((more_bits & 0x01) != 0),
-        close_first((more_bits & 0x02) != 0) {}
+        close_first((more_bits & 0x02) != 0),
+        deflate((more_bits & 0x04) != 0),
+        peer_no_context_takeover((more_bits & 0x08) != 0) {}
+
+  // The RSV bits the connection lets through: the claimed ones, and RSV1 for permessage-deflate.
+  std::uint8_t allowed_rsv() const { return deflate ? rsv_bits | rsv_bit::rsv1 : rsv_bits; }
+  EventChecker checker(const ConnectionOptions& options, bool record = true) const {
+    EventChecker checker(options, allowed_rsv(), record);
+    checker.set_deflate(deflate);
+    return checker;
+  }
 };
 
 inline Connection open_connection(Role role, const ConnectionOptions& options,
@@ -77,6 +96,13 @@ inline Connection open_connection(Role role, const ConnectionOptions& options,
         for (auto& b : out)
           b = std::byte{counter++};
       });
+  if (behaviour.deflate) {
+    // As a handshake would agree it; the peer's direction is the one that matters here.
+    DeflateAgreement agreement;
+    agreement.client_no_context_takeover = behaviour.peer_no_context_takeover;
+    agreement.server_no_context_takeover = behaviour.peer_no_context_takeover;
+    check(connection.enable_deflate(agreement) == ApiError::none, "enable_deflate() when open");
+  }
   connection.set_extension_rsv_bits(behaviour.rsv_bits);
   if (behaviour.close_first) {
     check(connection.close(close_code::normal, "bye") == ApiError::none, "close() while open");
@@ -112,7 +138,7 @@ inline void check_final_state(const Connection& connection, const EventChecker& 
 inline std::vector<TraceEntry> run_whole(Role role, const ConnectionOptions& options,
                                          const FrameBehaviour& behaviour, ByteView bytes) {
   Connection connection = open_connection(role, options, behaviour);
-  EventChecker checker(options, behaviour.rsv_bits);
+  EventChecker checker = behaviour.checker(options);
   connection.receive(bytes);
   if (behaviour.end_of_stream) connection.receive_eof();
   drain_events(connection, checker);
@@ -167,7 +193,7 @@ inline void run_in_pieces(Role role, const ConnectionOptions& options,
   // (Assigned over another connection, so that moving one in is exercised too.)
   Connection connection = open_connection(role, options, behaviour);
   connection = open_connection(role, options, behaviour);
-  EventChecker checker(options, behaviour.rsv_bits);
+  EventChecker checker = behaviour.checker(options);
   std::vector<std::vector<std::byte>> held;  // our buffers the connection may still view
   std::vector<std::byte> written;            // output drained so far
   std::vector<TraceEntry> sent;              // messages we sent successfully
@@ -226,6 +252,18 @@ inline void run_in_pieces(Role role, const ConnectionOptions& options,
   check(messages == sent, "every message sent is on the wire, in order");
 }
 
+// With permessage-deflate, what `received` bytes may add to the connection's memory: a message
+// buffer growing geometrically to what they inflate to (DEFLATE codes 258 bytes in as little as
+// 2 bits, RFC 1951 §3.2.5), but never past one byte over max_message_size; two 16 KiB streaming
+// buffers; zlib's 32 KiB window and its state.
+inline std::size_t inflate_allowance(const ConnectionOptions& options,
+                                     const FrameBehaviour& behaviour, std::size_t received) {
+  if (!behaviour.deflate) return 0;
+  const std::uint64_t inflated = std::min<std::uint64_t>(
+      2 * (std::uint64_t{1032} * received + 4096), options.max_message_size + 1);
+  return static_cast<std::size_t>(inflated) + 2 * 16 * 1024 + (32 + 16) * 1024;
+}
+
 // Run C: the input in pieces, recording nothing, measuring the heap.
 inline void run_measuring_memory(Role role, const ConnectionOptions& options,
                                  const FrameBehaviour& behaviour, std::uint8_t seed,
@@ -233,7 +271,7 @@ inline void run_measuring_memory(Role role, const ConnectionOptions& options,
   const std::vector<std::size_t> pieces = piece_sizes(bytes.size(), seed);
   std::vector<std::byte> scratch(bytes.size());
   Connection connection = open_connection(role, options, behaviour);
-  EventChecker checker(options, behaviour.rsv_bits, /*record=*/false);
+  EventChecker checker = behaviour.checker(options, /*record=*/false);
   const std::optional<std::size_t> baseline = heap_in_use();
   const std::size_t reported_baseline = connection.memory_usage();
   std::size_t at = 0;
@@ -245,7 +283,7 @@ inline void run_measuring_memory(Role role, const ConnectionOptions& options,
     drain_events(connection, checker);
     // Gathered input, a message buffer that grows geometrically and pongs and closes in the
     // output are each bounded by the bytes received so far; 16 KiB is room for fixed costs.
-    const std::size_t bound = 4 * at + 16 * 1024;
+    const std::size_t bound = 4 * at + 16 * 1024 + inflate_allowance(options, behaviour, at);
     check(connection.memory_usage() - reported_baseline <= bound,
           "memory_usage() grows with the bytes received, not with lengths claimed");
     if (baseline) {
@@ -255,7 +293,8 @@ inline void run_measuring_memory(Role role, const ConnectionOptions& options,
     }
   }
   connection.release_idle_buffers();
-  check(connection.memory_usage() <= reported_baseline + 2 * at + 16 * 1024 + sizeof(Connection),
+  check(connection.memory_usage() <= reported_baseline + 2 * at + 16 * 1024 + sizeof(Connection) +
+                                         inflate_allowance(options, behaviour, at),
         "release_idle_buffers() keeps at most the message in progress");
 }
 

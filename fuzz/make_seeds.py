@@ -10,6 +10,7 @@ other file alone (for example inputs merged in by `tools/fuzz --merge`).
 import os
 import struct
 import sys
+import zlib
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "corpus")
 
@@ -48,6 +49,9 @@ def frame_seeds():
     # RFC 7692 section 7.2.3.2: the same, split in two frames; RSV1 on the first only.
     deflated_part_1 = bytes([0xF2, 0x48, 0xCD])
     deflated_part_2 = bytes([0xC9, 0xC9, 0x07, 0x00])
+    # 100,000 zeros compressed (raw DEFLATE, sync flush, the final 00 00 ff ff removed).
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    deflated_zeros = (compressor.compress(bytes(100000)) + compressor.flush(zlib.Z_SYNC_FLUSH))[:-4]
     cases = {
         # behaviour bits 0-2: RSV bits an extension claims (RSV1 = 4).
         "rfc7692_7_2_3_1_deflated_hello_rsv1": (0, 0, 0x04, [(0xC1, deflated_hello)]),
@@ -88,6 +92,16 @@ def frame_seeds():
         "close_first_ping_not_answered": (0, 4, 0x200, [(0x89, b"p"), (0x88, b"")]),
         "close_first_then_protocol_error": (0, 0, 0x200, [(0x83, b"")]),
         "close_first_then_end_of_stream": (0, 0, 0x210, [(0x82, b"x")]),
+        # more bit 2: permessage-deflate in force (RSV1 is its own); bit 3: no context takeover.
+        "deflate_rfc7692_7_2_3_1_hello": (0, 0, 0x400, [(0xC1, deflated_hello)]),
+        "deflate_rfc7692_7_2_3_1_two_frames_streaming": (
+            1, 3, 0x400, [(0x41, deflated_part_1), (0x89, b"p"), (0x80, deflated_part_2)]),
+        "deflate_rfc7692_7_2_3_2_shared_window": (
+            0, 1, 0x400, [(0xC1, deflated_hello), (0xC1, bytes([0xF2, 0x00, 0x11, 0x00, 0x00]))]),
+        "deflate_no_context_takeover_back_reference_1007": (
+            0, 0, 0xC00, [(0xC1, deflated_hello), (0xC1, bytes([0xF2, 0x00, 0x11, 0x00, 0x00]))]),
+        "deflate_zeros_past_limit_1000": (0x98, 7, 0x400, [(0xC2, deflated_zeros)]),
+        "deflate_zeros_streaming_end_of_stream": (0x01, 0, 0x410, [(0x42, deflated_zeros[:9])]),
     }
     for role, mask in (("frame_server", RFC_MASK), ("frame_client", None)):
         for name, case in cases.items():
@@ -458,6 +472,114 @@ def extension_seeds():
         write("extension_header", name, bytes([choice]) + value)
 
 
+# --- inflate: [config] [behaviour] [limit] [piece seed] [compressor] [operations...] ---------
+
+def inflate_seeds():
+    window_15 = 7 << 3
+    client, streaming, no_takeover, end_of_stream = 0x01, 0x02, 0x04, 0x80
+
+    def raw(text, *payloads):
+        """Operation 1: a message of these payloads, one frame each, marked compressed."""
+        flags = (1 if text else 0) | ((len(payloads) - 1) << 1)
+        return bytes([1, flags]) + b"".join(bytes([len(p)]) + p for p in payloads)
+
+    def generated(flags, size, content=b"", tail=b"", unfinished=False):
+        """Operation 0 (6: its last frame never comes): a message from the peer's compressor."""
+        size_bytes = struct.pack(">H", size) if flags & 0x40 else bytes([size])
+        return bytes([6 if unfinished else 0, flags]) + size_bytes + content + tail
+
+    def plain(flags, payload):
+        return bytes([2, flags, len(payload)]) + payload
+
+    text, kind_run, kind_pattern, kind_far = 0x01, 0x02, 0x04, 0x06
+    fragmented, ping_inside, corrupt, large, empty_last = 0x08, 0x10, 0x20, 0x40, 0x80
+    # RFC 7692 section 7.2.3: the examples, as a peer sends them.
+    hello = bytes([0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00])  # 7.2.3.1
+    second_hello = bytes([0xF2, 0x00, 0x11, 0x00, 0x00])  # 7.2.3.2, refers back 5 octets
+    stored_hello = bytes([0x00, 0x05, 0x00, 0xFA, 0xFF]) + b"Hello\x00"  # 7.2.3.3
+    bfinal_hello = bytes([0xF3, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00, 0x00])  # 7.2.3.4
+    two_blocks = bytes([0xF2, 0x48, 0x05, 0x00, 0x00, 0x00, 0xFF, 0xFF,
+                        0xCA, 0xC9, 0xC9, 0x07, 0x00])  # 7.2.3.5
+    cases = {
+        # config, behaviour, limit, piece seed, compressor, operations
+        "rfc7692_7_2_3_1_hello_client": (client | window_15, 0, 127, 0, 0, raw(True, hello)),
+        "rfc7692_7_2_3_1_hello_server_streaming": (
+            streaming | window_15, 0, 127, 1, 0, raw(True, hello)),
+        "rfc7692_7_2_3_1_hello_in_two_fragments": (
+            client | window_15, 0, 127, 0, 0, raw(True, hello[:3], hello[3:])),
+        "rfc7692_7_2_3_2_second_hello_uses_the_window": (
+            client | window_15, 0, 127, 2, 0, raw(True, hello) + raw(True, second_hello)),
+        "rfc7692_7_2_3_2_without_takeover_1007": (
+            client | no_takeover | window_15, 0, 127, 0, 0,
+            raw(True, hello) + raw(True, second_hello)),
+        "rfc7692_7_2_3_3_stored_block": (window_15, 0, 127, 0, 0, raw(True, stored_hello)),
+        "rfc7692_7_2_3_4_bfinal_then_window_kept": (
+            client | streaming | window_15, 0, 127, 3, 0,
+            raw(True, bfinal_hello) + raw(True, second_hello)),
+        "rfc7692_7_2_3_5_two_blocks": (client | window_15, 0, 127, 1, 0, raw(True, two_blocks)),
+        "rfc7692_7_2_3_6_empty_messages": (
+            client | window_15, 0, 127, 0, 0,
+            raw(True, b"\x00") + raw(False, b"\x02\x00") + raw(True, b"")),
+        "invalid_utf8_after_inflating": (
+            client | window_15, 0, 127, 0, 0,
+            raw(True, bytes([0x00, 0x02, 0x00, 0xFD, 0xFF, 0xC3, 0x28]))),
+        "reserved_block_type_1007": (client | streaming, 0, 127, 0, 0, raw(False, b"\x07\x00")),
+        "bomb_of_one_byte_limit_100_whole": (
+            client, 0, 100, 0, 0x30, generated(kind_run | large, 1024, b"a")),
+        "bomb_of_one_byte_limit_100_streaming": (
+            streaming, 0, 100, 7, 0x30, generated(kind_run | large, 1024, b"\x00")),
+        "message_of_exactly_the_limit": (
+            client, 0, 64, 0, 0x30, generated(kind_run, 1, b"x")),
+        "message_one_byte_past_the_limit": (
+            client | streaming, 0, 64, 0, 0x30,
+            generated(kind_run, 1, b"x") + generated(0, 65, bytes(65))),
+        "text_pattern_fragmented_with_ping": (
+            client | streaming | (3 << 3), 0x01, 200, 5, 0x4B,
+            generated(text | kind_pattern | fragmented | ping_inside, 40, bytes([3]) + b"ab\xc3\xa9",
+                      bytes([2]) + struct.pack(">HH", 10, 100))),
+        "window_8_agreed_kept_by_compressor": (
+            client, 0x01, 127 + 128, 9, 0x48,
+            generated(kind_far, 20, bytes([200]) + bytes(range(200)))),
+        "window_8_agreed_compressor_uses_15": (
+            window_15 & 0, 0, 127 + 128, 0, 0x4F,
+            generated(kind_far, 20, bytes([100]) + bytes(range(100)))),
+        "context_takeover_three_messages_window_10": (
+            client | (2 << 3), 0x04, 127 + 8, 11, 0x2A,
+            generated(text, 30, bytes(range(30))) * 3),
+        "compressor_keeps_no_context": (
+            (4 << 3), 0, 127 + 4, 0, 0x80 | 0x2C,
+            generated(0, 50, bytes(range(50))) + generated(0, 50, bytes(range(50)))),
+        "corrupted_compressed_byte": (
+            client | window_15, 0, 127 + 16, 0, 0x30,
+            generated(corrupt | kind_pattern, 100, bytes([3]) + b"xyz", struct.pack(">H", 3) + b"\x10")),
+        "bfinal_bit_set_on_first_block": (
+            client | window_15, 0, 127 + 16, 0, 0x30,
+            generated(corrupt | text, 20, bytes(range(20)), struct.pack(">H", 0) + b"\x01")),
+        "empty_last_fragment": (
+            client | streaming | window_15, 0, 127, 0, 0x30,
+            generated(fragmented | empty_last, 10, bytes(range(10)), bytes([1]) + struct.pack(">H", 4))),
+        "unfinished_then_end_of_stream": (
+            client | streaming | end_of_stream | window_15, 0x01, 127, 2, 0x30,
+            generated(fragmented, 30, bytes(range(30)), bytes([2]) + struct.pack(">H", 10),
+                      unfinished=True)),
+        "plain_and_compressed_mixed_with_controls": (
+            client | (5 << 3), 0x02, 127, 0, 0x38,
+            plain(text, b"plain") + bytes([3, 4]) + b"ping" + raw(True, hello) +
+            bytes([4, 1]) + b"q" + plain(4, b"two frames") + raw(False, stored_hello)),
+        "fresh_compressor_after_raw_message": (
+            client | window_15, 0, 127, 0, 0x30,
+            generated(0, 40, bytes(40)) + raw(False, b"\x02\x00") + bytes([7]) +
+            generated(0, 40, bytes(40))),
+        "close_after_message": (
+            window_15, 0, 127, 0, 0x30, raw(True, hello) + bytes([5]) + raw(True, hello)),
+        "invalid_text_inside_the_limit_before_it": (
+            window_15, 0, 10, 1, 0,
+            raw(True, bytes([0x00, 0x17, 0x00, 0xE8, 0xFF]) + b"ab\xff" + b"c" * 20)),
+    }
+    for name, (config, behaviour, limit, seed, compressor, ops) in cases.items():
+        write("inflate", name, bytes([config, behaviour, limit, seed, compressor]) + ops)
+
+
 if __name__ == "__main__":
     frame_seeds()
     handshake_request_seeds()
@@ -467,3 +589,4 @@ if __name__ == "__main__":
     utf8_seeds()
     unmask_seeds()
     extension_seeds()
+    inflate_seeds()
