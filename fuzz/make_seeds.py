@@ -334,8 +334,31 @@ def roundtrip_seeds():
         "copying_receiver_one_byte_pieces": (4, 1, message(text | raw, b"abc") + transfer),
         "empty_messages": (0, 0, message(0, b"") + message(text | raw, b"")),
     }
+    # config bit 4: permessage-deflate, set up by one more byte (window, context takeover,
+    # level, threshold 0, memory level); bit 7 of a whole binary message: Compression::never.
+    never, deflate = 0x80, 0x10
+    chat = b"hello world, hello deflate; " * 9
+    deflate_cases = {
+        "deflate_window_8_server_text_and_binary": (0, 0, 0x00, message(text | raw, chat) +
+                                                    message(large, bytes(300)) + transfer),
+        "deflate_client_no_context_takeover_threshold_0": (
+            1 | 2, 2, 0x40 | 0x08 | 0x07,
+            message(0, b"") + message(text | raw, b"short") + message(0, bytes(range(200))) +
+            message(never, chat) + transfer),
+        "deflate_level_0_stored_blocks": (0, 3, 0x20 | 0x05, message(text | raw, chat) + transfer),
+        "deflate_fragmented_with_ping_window_12": (
+            1 | 2, 1, 0x04, bytes([op(5, 9, text, large)]) + bytes([200]) + bytes(range(200)) +
+            bytes([3, 50, 70]) + bytes([4]) + b"ping" + transfer),
+        "deflate_fragmented_never_compressed": (
+            0, 0, 0x07, bytes([op(1, 9, 0x20, text | large)]) + bytes([40]) + bytes(40) +
+            bytes([2, 20]) + transfer),
+        "deflate_context_takeover_repeats_shrink": (
+            4, 0, 0x80 | 0x17, message(text | raw, chat) * 3 + transfer),
+    }
     for name, (config, seed, ops) in cases.items():
         write("roundtrip", name, bytes([config, seed]) + ops)
+    for name, (config, seed, deflate_bits, ops) in deflate_cases.items():
+        write("roundtrip", name, bytes([config | deflate, seed, deflate_bits]) + ops)
 
 
 # --- connection_api: [config] [piece seed] [subprotocols] [operations...] -------------------

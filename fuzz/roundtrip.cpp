@@ -1,20 +1,28 @@
 // Fuzz target: what one role encodes, the other decodes unchanged.
 //
-// Input: [config] [piece seed] [operations...]
+// Input: [config] [piece seed] [deflate] [operations...]
 //   config bit 0: the sender is the client (else the server); bit 1: the receiver streams;
-//   bit 2: the receiver copies its input; bit 3: the receiver does not answer pings.
+//   bit 2: the receiver copies its input; bit 3: the receiver does not answer pings; bit 4:
+//   permessage-deflate in force on both sides, set up by the deflate byte (present only then):
+//   bits 0-2 the sender's window, 8 + value; bit 3 the sender keeps no context between
+//   messages; bits 4-5 its level (1, 6, 9 or 0); bit 6 every message compressed (threshold 0);
+//   bit 7 zlib memory level 1.
 //   Each operation is a byte whose value modulo 9 picks: a whole message, a fragmented message
 //   with input-chosen fragment sizes, a ping, a pong, a zero-copy message (encode_message_head),
 //   a fragmented message with a ping between its fragments, a transfer to the receiver in
 //   pieces, a misuse of the sending API, or a frame header encoded and decoded on its own.
 //   Payloads come from the input; text is made valid UTF-8 (text_from_bytes) or, when the
-//   operation says so, left raw.
+//   operation says so, left raw. With permessage-deflate, binary messages sent whole with
+//   operation bit 7 set go with Compression::never, and fragmented ones with bit 5.
 //
 // Invariants: every call that should succeed does, and every refused call (invalid UTF-8,
 // oversized control payload, invalid close code) writes nothing; the receiver reports exactly
 // the messages, pings and pongs sent, in order, at every transfer; the closing handshake ends
 // with both sides closed, the code and reason delivered, and the latest ping answered; a frame
-// header survives encode and decode, and a cut one asks for more bytes.
+// header survives encode and decode, and a cut one asks for more bytes. With permessage-deflate,
+// a message arrives with RSV1 exactly when the Compression rules (connection.hpp) say it is
+// compressed (a whole message without context takeover may also go as is, RSV1 clear, when it
+// does not shrink), and messages never compressed arrive without it.
 #include <array>
 #include <cstring>
 #include <iterator>
@@ -28,23 +36,57 @@
 #include "text_from_bytes.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/frame_header.hpp"
+#include "wscore/permessage_deflate.hpp"
 
 namespace wscore::fuzz {
 namespace {
 
 using Bytes = std::vector<std::byte>;
 
+// An expected message's RSV bits when either is right: RSV1 or none.
+constexpr std::uint8_t rsv1_or_none = 0xFF;
+
+bool same_trace(const std::vector<TraceEntry>& trace, const std::vector<TraceEntry>& expected) {
+  return std::equal(trace.begin(), trace.end(), expected.begin(), expected.end(),
+                    [](const TraceEntry& seen, TraceEntry wanted) {
+                      if (wanted.rsv == rsv1_or_none && (seen.rsv & ~rsv_bit::rsv1) == 0) {
+                        wanted.rsv = seen.rsv;
+                      }
+                      return seen == wanted;
+                    });
+}
+
 class RoundTrip {
  public:
-  RoundTrip(std::uint8_t config, std::uint8_t seed)
+  RoundTrip(std::uint8_t config, std::uint8_t seed, std::optional<std::uint8_t> deflate_bits)
       : sender_role_((config & 1) ? Role::client : Role::server),
         receiver_role_((config & 1) ? Role::server : Role::client),
         receiver_options_(make_receiver_options(config)),
         copying_receive_((config & 4) != 0),
         seed_(seed),
-        sender_(Connection::open(sender_role_, {}, counter_random())),
+        deflate_bits_(deflate_bits),
+        sender_(Connection::open(sender_role_, sender_options(deflate_bits), counter_random())),
         receiver_(Connection::open(receiver_role_, receiver_options_, counter_random())),
-        receiver_events_(receiver_options_, 0) {}
+        receiver_events_(receiver_options_, deflate_bits ? rsv_bit::rsv1 : 0) {
+    receiver_events_.set_deflate(deflate_bits.has_value());
+    if (!deflate_bits) return;
+    // As a handshake would agree it: the sender's direction from the input, the other at 15.
+    DeflateAgreement agreement;
+    const auto window = static_cast<std::uint8_t>(min_window_bits + (*deflate_bits & 7));
+    const bool no_context_takeover = (*deflate_bits & 8) != 0;
+    if (sender_role_ == Role::server) {
+      agreement.server_max_window_bits = window;
+      agreement.server_no_context_takeover = no_context_takeover;
+    } else {
+      agreement.client_max_window_bits = window;
+      agreement.client_no_context_takeover = no_context_takeover;
+    }
+    check(sender_.enable_deflate(agreement) == ApiError::none &&
+              receiver_.enable_deflate(agreement) == ApiError::none,
+          "enable_deflate() on open connections");
+    check(sender_.enable_deflate(agreement) == ApiError::extension_conflict,
+          "permessage-deflate is put in force once");
+  }
 
   void run(InputReader& input) {
     while (!input.empty()) {
@@ -90,6 +132,29 @@ class RoundTrip {
     return options;
   }
 
+  static ConnectionOptions sender_options(std::optional<std::uint8_t> deflate_bits) {
+    ConnectionOptions options;
+    if (!deflate_bits) return options;
+    static constexpr std::uint8_t levels[] = {1, 6, 9, 0};
+    options.deflate.window_bits = static_cast<std::uint8_t>(min_window_bits + (*deflate_bits & 7));
+    options.deflate.no_context_takeover = (*deflate_bits & 8) != 0;
+    options.deflate.compression_level = levels[(*deflate_bits >> 4) & 3];
+    if (*deflate_bits & 0x40) options.deflate.compression_threshold = 0;
+    if (*deflate_bits & 0x80) options.deflate.memory_level = 1;
+    return options;
+  }
+
+  // RFC 7692 §6: the RSV bits a message arrives with, by the Compression rules (connection.hpp).
+  // `whole`: sent in one call.
+  std::uint8_t expected_rsv(std::size_t size, Compression compression, bool whole) const {
+    const DeflateOptions& deflate = sender_.options().deflate;
+    if (!deflate_bits_ || compression == Compression::never) return 0;
+    if (!whole) return rsv_bit::rsv1;
+    if (size < deflate.compression_threshold) return 0;
+    // Without context takeover, a message that does not shrink may go as is.
+    return deflate.no_context_takeover ? rsv1_or_none : rsv_bit::rsv1;
+  }
+
   static RandomSource counter_random() {
     return [counter = std::uint8_t{0}](MutableByteView out) mutable {
       for (auto& b : out)
@@ -104,8 +169,8 @@ class RoundTrip {
     return make_text ? text_from_bytes(raw) : raw;
   }
 
-  void expect(TraceEntry::Kind kind, MessageType type, const Bytes& data) {
-    expected_.push_back({kind, type, 0, 0, data});
+  void expect(TraceEntry::Kind kind, MessageType type, const Bytes& data, std::uint8_t rsv = 0) {
+    expected_.push_back({kind, type, rsv, 0, data});
   }
 
   void check_nothing_written(std::size_t before, const char* what) {
@@ -118,16 +183,18 @@ class RoundTrip {
     const Bytes data = payload(input, (op & 0x40) != 0, type == MessageType::text && !raw);
     const bool valid = type == MessageType::binary || ReferenceUtf8::is_valid(data);
     const std::size_t before = sender_.pending_output().size();
+    const Compression compression =
+        type == MessageType::binary && (op & 0x80) ? Compression::never : Compression::automatic;
     const ApiError result = type == MessageType::text && (op & 0x80)
                                 ? sender_.send_text(as_text(data))
-                                : sender_.send(type, data);
+                                : sender_.send(type, data, compression);
     if (!valid) {
       check(result == ApiError::invalid_utf8, "invalid text is refused");
       check_nothing_written(before, "refused text writes nothing");
       return;
     }
     check(result == ApiError::none, "a valid message is sent");
-    expect(TraceEntry::Kind::message, type, data);
+    expect(TraceEntry::Kind::message, type, data, expected_rsv(data.size(), compression, true));
   }
 
   // A message cut into input-chosen pieces (which may split code points), optionally with a
@@ -136,6 +203,7 @@ class RoundTrip {
     const auto type = (op & 0x10) ? MessageType::text : MessageType::binary;
     const Bytes data = payload(input, (op & 0x40) != 0, type == MessageType::text);
     const std::size_t fragments = 1 + input.byte() % 6;
+    const Compression compression = (op & 0x20) ? Compression::never : Compression::automatic;
     std::size_t at = 0;
     for (std::size_t i = 0; i < fragments; ++i) {
       const bool last = i + 1 == fragments;
@@ -143,8 +211,12 @@ class RoundTrip {
           last ? data.size() - at : std::min<std::size_t>(input.byte(), data.size() - at);
       const ByteView piece = ByteView(data).subspan(at, size);
       at += size;
-      check(sender_.send_fragment(type, piece, last) == ApiError::none, "valid fragments are sent");
-      if (last) expect(TraceEntry::Kind::message, type, data);
+      check(sender_.send_fragment(type, piece, last, compression) == ApiError::none,
+            "valid fragments are sent");
+      if (last) {
+        expect(TraceEntry::Kind::message, type, data,
+               expected_rsv(data.size(), compression, fragments == 1));
+      }
       if (!last) {
         const std::size_t before = sender_.pending_output().size();
         FrameHead head;
@@ -291,7 +363,8 @@ class RoundTrip {
       std::fill(scratch.begin(), scratch.end(), std::byte{0xEE});
     }
     wire_.clear();
-    check(receiver_events_.trace() == expected_, "the receiver sees exactly what was sent");
+    check(same_trace(receiver_events_.trace(), expected_),
+          "the receiver sees exactly what was sent");
   }
 
   void close_handshake() {
@@ -336,6 +409,7 @@ class RoundTrip {
   ConnectionOptions receiver_options_;
   bool copying_receive_;
   std::uint8_t seed_;
+  std::optional<std::uint8_t> deflate_bits_;
   Connection sender_;
   Connection receiver_;
   EventChecker receiver_events_;
@@ -351,7 +425,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wscore::fuzz::InputReader input(data, size);
   const std::uint8_t config = input.byte();
   const std::uint8_t seed = input.byte();
-  wscore::fuzz::RoundTrip round_trip(config, seed);
+  std::optional<std::uint8_t> deflate_bits;
+  if (config & 0x10) deflate_bits = input.byte();
+  wscore::fuzz::RoundTrip round_trip(config, seed, deflate_bits);
   round_trip.run(input);
   return 0;
 }
