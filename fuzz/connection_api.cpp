@@ -1,11 +1,13 @@
 // Fuzz target: a client and a server Connection back to back, from the opening handshake to
 // the closing one, driven by an input-chosen interleaving of API calls and partial transfers.
 //
-// Input: [config] [piece seed] [subprotocols] [operations...]
+// Input: [config] [piece seed] [subprotocols] [deflate...] [operations...]
 //   config bit 0/1: the server/client streams; 2/3: the server/client does not answer pings;
 //   4/5: the server/client copies its input; 6: the server rejects the handshake; 7: accept()
 //   names the subprotocol. subprotocols bits 0-1: what the client offers; 2-3: the server's
-//   preferences; 4-7: who closes at the end if nobody did.
+//   preferences; 4: who closes at the end if nobody did; 5/6: the server/client enables
+//   permessage-deflate (RFC 7692); 7: two deflate bytes follow, the server's options and the
+//   client's (deflate_options), else both use the defaults.
 //   Each operation is a byte: bit 0 picks the side, the rest (modulo 11) the call: send, send a
 //   fragment, ping, pong, close with a code and reason, close without a code, zero-copy send,
 //   transfer up to N bytes to the peer, release_idle_buffers, a misplaced accept()/reject(),
@@ -18,7 +20,10 @@
 // ping and pong arrives once, in order, unchanged (streamed pieces are prefixes of the message
 // being sent); each Close carries the code and reason its sender chose, or the echo of the
 // peer's code (RFC 6455 §5.5.1); once everything is delivered the closing handshake is complete
-// on both sides with the transport actions of RFC 6455 §7.1.1.
+// on both sides with the transport actions of RFC 6455 §7.1.1. permessage-deflate is in force
+// exactly when both sides enable it, both agree on its parameters, and these honour what each
+// side asked for (RFC 7692 §7.1); messages then go compressed where the Compression rules say,
+// and still arrive unchanged.
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -30,6 +35,7 @@
 #include "reference_utf8.hpp"
 #include "text_from_bytes.hpp"
 #include "wscore/connection.hpp"
+#include "wscore/permessage_deflate.hpp"
 
 namespace wscore::fuzz {
 namespace {
@@ -40,13 +46,16 @@ bool starts_with(const Bytes& text, const Bytes& prefix) {
 
 class BackToBack {
  public:
-  BackToBack(std::uint8_t config, std::uint8_t seed, std::uint8_t subprotocols)
+  BackToBack(std::uint8_t config, std::uint8_t seed, std::uint8_t subprotocols,
+             std::uint8_t server_deflate, std::uint8_t client_deflate)
       : config_(config),
         seed_(seed),
         closer_(subprotocols >> 4),
-        server_(Role::server, Connection::server(server_options(config, subprotocols)),
+        server_(Role::server,
+                Connection::server(server_options(config, subprotocols, server_deflate)),
                 (config & 0x10) != 0),
-        client_(Role::client, make_client(config, subprotocols), (config & 0x20) != 0) {
+        client_(Role::client, make_client(config, subprotocols, client_deflate),
+                (config & 0x20) != 0) {
     const std::size_t offered = subprotocols & 3;
     offered_.assign(all_subprotocols, all_subprotocols + offered);
     // The subprotocol the server will pick.
@@ -109,8 +118,25 @@ class BackToBack {
  private:
   static constexpr const char* all_subprotocols[] = {"chat", "superchat", "v2.chat"};
 
-  static ConnectionOptions server_options(std::uint8_t config, std::uint8_t subprotocols) {
+  // permessage-deflate options from a byte: bits 0-2 our window, 8 + value; bit 3 we keep no
+  // context; bit 4 we ask the peer to keep none; bits 5-6 the peer's window we ask for (12, no
+  // limit, 15 or 9); bit 7 every message compressed (threshold 0, else 128).
+  static DeflateOptions deflate_options(bool enabled, std::uint8_t bits) {
+    static constexpr std::optional<std::uint8_t> peer_windows[] = {12, std::nullopt, 15, 9};
+    DeflateOptions options;
+    options.enabled = enabled;
+    options.window_bits = static_cast<std::uint8_t>(min_window_bits + (bits & 7));
+    options.no_context_takeover = (bits & 0x08) != 0;
+    options.peer_no_context_takeover = (bits & 0x10) != 0;
+    options.peer_max_window_bits = peer_windows[(bits >> 5) & 3];
+    options.compression_threshold = (bits & 0x80) ? 0 : 128;
+    return options;
+  }
+
+  static ConnectionOptions server_options(std::uint8_t config, std::uint8_t subprotocols,
+                                          std::uint8_t deflate_bits) {
     ConnectionOptions options;
+    options.deflate = deflate_options((subprotocols & 0x20) != 0, deflate_bits);
     options.delivery = (config & 1) ? DeliveryMode::streaming : DeliveryMode::whole_messages;
     options.auto_pong = (config & 4) == 0;
     switch ((subprotocols >> 2) & 3) {
@@ -129,8 +155,10 @@ class BackToBack {
     return options;
   }
 
-  static Connection make_client(std::uint8_t config, std::uint8_t subprotocols) {
+  static Connection make_client(std::uint8_t config, std::uint8_t subprotocols,
+                                std::uint8_t deflate_bits) {
     ConnectionOptions options;
+    options.deflate = deflate_options((subprotocols & 0x40) != 0, deflate_bits);
     options.delivery = (config & 2) ? DeliveryMode::streaming : DeliveryMode::whole_messages;
     options.auto_pong = (config & 8) == 0;
     static const std::string_view offers[] = {"chat", "superchat", "v2.chat"};
@@ -314,6 +342,7 @@ class BackToBack {
       check(client_.connection.subprotocol() == expected_subprotocol_ &&
                 server_.connection.subprotocol() == expected_subprotocol_,
             "both sides agree on the subprotocol");
+      check_deflate_agreement(*completed->response);
     } else if (const auto* failed = std::get_if<HandshakeFailed>(&event)) {
       check(me.role == Role::client && server_.failed, "the handshake fails only if rejected");
       check(failed->error.status == 403, "the client sees the rejection's status");
@@ -380,6 +409,38 @@ class BackToBack {
           "a streamed message ends where its sender ended it");
     peer.messages_out.pop_front();
     me.streaming_in_progress = false;
+  }
+
+  // RFC 7692 §7.1: what both sides put in force honours what each asked for.
+  void check_deflate_agreement(const HandshakeResponse& response) {
+    const DeflateOptions& server = server_.connection.options().deflate;
+    const DeflateOptions& client = client_.connection.options().deflate;
+    const auto agreed = client_.connection.deflate_agreement();
+    check(agreed == server_.connection.deflate_agreement(), "both sides agree on deflate");
+    check(agreed.has_value() == (server.enabled && client.enabled),
+          "permessage-deflate is in force when both sides want it");
+    const auto named = std::count_if(
+        response.extensions().begin(), response.extensions().end(),
+        [](const ExtensionOffer& element) { return element.name == permessage_deflate_name; });
+    check(named == (agreed ? 1 : 0), "the response names permessage-deflate once, if agreed");
+    if (!agreed) return;
+    // §7.1.1: a side that asked for no context takeover gets it.
+    check(agreed->server_no_context_takeover ==
+              (server.no_context_takeover || client.peer_no_context_takeover),
+          "server_no_context_takeover as asked");
+    check(agreed->client_no_context_takeover ==
+              (client.no_context_takeover || server.peer_no_context_takeover),
+          "client_no_context_takeover as asked");
+    // §7.1.2: a window no larger than either side asked for, and the one each compresses with.
+    const auto at_most = [](std::uint8_t bits, std::optional<std::uint8_t> limit) {
+      return !limit || bits <= *limit;
+    };
+    check(agreed->server_max_window_bits <= server.window_bits &&
+              at_most(agreed->server_max_window_bits, client.peer_max_window_bits),
+          "server_max_window_bits within what both sides asked");
+    check(agreed->client_max_window_bits <= client.window_bits &&
+              at_most(agreed->client_max_window_bits, server.peer_max_window_bits),
+          "client_max_window_bits within what both sides asked");
   }
 
   void answer_request() {
@@ -454,7 +515,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t config = input.byte();
   const std::uint8_t seed = input.byte();
   const std::uint8_t subprotocols = input.byte();
-  wscore::fuzz::BackToBack peers(config, seed, subprotocols);
+  const std::uint8_t server_deflate = (subprotocols & 0x80) ? input.byte() : 0x04;
+  const std::uint8_t client_deflate = (subprotocols & 0x80) ? input.byte() : 0x04;
+  wscore::fuzz::BackToBack peers(config, seed, subprotocols, server_deflate, client_deflate);
   peers.run(input);
   return 0;
 }

@@ -412,6 +412,38 @@ def connection_api_seeds():
     for name, (config, seed, subprotocols, ops) in cases.items():
         write("connection_api", name, bytes([config, seed, subprotocols]) + ops)
 
+    # subprotocols bits 5/6: the server/client enables permessage-deflate; bit 7: their option
+    # bytes follow (window, no context takeover, asked of the peer, the peer's window, threshold).
+    server_deflate, client_deflate, deflate_bytes = 0x20, 0x40, 0x80
+    handshake = api(client, transfer) + b"\x00" + api(server, transfer) + b"\x00"
+    chat = b"the same words again and again " * 8
+    large_text = bytes([text_flags | 2 | 4]) + struct.pack(">H", len(chat) * 4) + chat * 4
+    deflate_cases = {
+        "deflate_both_defaults_echo": (
+            0, 0, server_deflate | client_deflate, b"",
+            handshake + api(client, send) + bytes([text_flags | 2, len(chat)]) + chat +
+            api(client, transfer) + b"\x00" + api(server, send) + large_text +
+            api(server, transfer) + b"\x00"),
+        "deflate_only_the_server_wants_it": (
+            0, 0, server_deflate, b"",
+            handshake + api(client, send) + bytes([text_flags | 2, len(chat)]) + chat),
+        "deflate_only_the_client_wants_it": (
+            0, 0, client_deflate, b"",
+            handshake + api(server, send) + bytes([text_flags | 2, len(chat)]) + chat),
+        "deflate_window_8_no_context_takeover_threshold_0": (
+            0x03, 3, server_deflate | client_deflate | deflate_bytes, bytes([0x88, 0x70]),
+            handshake + api(client, send) + bytes([0, 0]) + api(server, send) + large_text +
+            api(server, fragment) + bytes([text_flags | 2, 40]) + chat[:40] +
+            api(server, transfer) + bytes([7]) + api(server, fragment) +
+            bytes([text_flags | 2 | 4, 20]) + chat[:20] + api(client, release)),
+        "deflate_peer_window_unlimited_zero_copy": (
+            0x30, 0, server_deflate | client_deflate | deflate_bytes, bytes([0x27, 0x2F]),
+            handshake + api(client, zero_copy) + bytes([0, 200]) + bytes(200) +
+            api(server, send) + bytes([0, 200]) + bytes(200) + api(server, ping) + b"\x01p"),
+    }
+    for name, (config, seed, subprotocols, deflate, ops) in deflate_cases.items():
+        write("connection_api", name, bytes([config, seed, subprotocols]) + deflate + ops)
+
 
 # --- utf8_differential: [layout] [piece seed] [bytes...] --------------------------------------
 
