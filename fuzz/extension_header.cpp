@@ -11,11 +11,14 @@
 // does not parse back; surrounding whitespace changes nothing; parsing appends
 // to what the vector held. Through the handshake: the server parser accepts the request exactly
 // when the value parses and reports the same offers; a client that offered them accepts a
-// server's answer exactly when it names only offered extensions, and sees what it named.
+// server's answer exactly when it names only offered extensions, and sees what it named. The
+// permessage-deflate negotiation of the value, both ways, with options from the choice byte, is
+// checked as deflate_negotiation.hpp describes.
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "deflate_negotiation.hpp"
 #include "fuzz_support.hpp"
 #include "handshake_checks.hpp"
 #include "wscore/connection.hpp"
@@ -184,5 +187,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (is_valid_header({header_name, value}) && value.size() < 4096) {
     check_negotiation(value, parsed, offers, choice);
   }
+  check_deflate_negotiation(value, parsed, offers, choice);
   return 0;
 }
