@@ -57,10 +57,38 @@ Connection open_deflating(const Config& config, DeliveryMode delivery) {
                          for (auto& b : out)
                            b = std::byte{counter++};
                        });
+  // A window outside 8-15 is refused, and changes nothing (RFC 7692 §7.1.2).
+  DeflateAgreement out_of_range = config.agreement();
+  out_of_range.server_max_window_bits =
+      config.window_bits == min_window_bits ? min_window_bits - 1 : max_window_bits + 1;
+  check(connection.enable_deflate(out_of_range) == ApiError::invalid_deflate_options &&
+            !connection.deflate_agreement(),
+        "enable_deflate() refuses a window outside 8-15");
   check(connection.enable_deflate(config.agreement()) == ApiError::none,
         "enable_deflate() on a fresh open connection");
   check(connection.deflate_agreement() == config.agreement(), "the agreement is in force");
   return connection;
+}
+
+// Options out of range (here memory level 0) are refused too.
+void check_invalid_options(const Config& config) {
+  ConnectionOptions invalid = config.options(DeliveryMode::whole_messages);
+  invalid.deflate.memory_level = 0;
+  check(Connection::open(config.role, invalid).enable_deflate(config.agreement()) ==
+            ApiError::invalid_deflate_options,
+        "enable_deflate() refuses options out of range");
+}
+
+// Once the bytes are in: a second enable_deflate() is refused, for the state or as a conflict.
+void check_enable_again(const Config& config, Connection& connection,
+                        const std::vector<Expected>& expected) {
+  const bool in_message = !expected.empty() && expected.back().unfinished;
+  const ApiError again = connection.enable_deflate(config.agreement());
+  check(again == (connection.state() != ConnectionState::open || in_message
+                      ? ApiError::wrong_state
+                      : ApiError::extension_conflict),
+        "enable_deflate() while in force: wrong state when closed or inside a message, else a "
+        "conflict");
 }
 
 // What the connection holds may grow with the bytes received, the limit and the agreed window,
@@ -154,6 +182,7 @@ void run_whole(const Config& config, const Bytes& wire, const std::vector<Expect
   check_output(config, connection, matcher, checker, delivery);
   check(connection.memory_usage() <= sizeof(Connection) + memory_bound(config, wire.size()),
         "memory_usage() stays within the limit, the window and the bytes received");
+  check_enable_again(config, connection, expected);
 }
 
 }  // namespace
@@ -169,5 +198,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<Expected> expected = Model(config, generator).run();
   run_in_pieces(config, wire, expected);
   run_whole(config, wire, expected);
+  check_invalid_options(config);
   return 0;
 }

@@ -522,6 +522,18 @@ def extension_seeds():
         "server_own_was_offered": (0x10, b"x-server-choice; level=9"),
         "control_character": (0, b"a\x01b"),
         "non_ascii": (0, "ä".encode()),
+        # permessage-deflate negotiation (RFC 7692 section 7.1), options from the choice byte.
+        "deflate_answer_window_larger_than_asked": (
+            0x40, b"permessage-deflate; server_max_window_bits=15"),
+        "deflate_answer_named_twice": (0, b"permessage-deflate, permessage-deflate"),
+        "deflate_no_context_takeover_asked_not_granted": (0x10, b"permessage-deflate"),
+        "deflate_second_offer_accepted": (
+            0x27, b"permessage-deflate; x=1, permessage-deflate; client_max_window_bits=9"),
+        "deflate_window_value_with_leading_zero": (0, b"permessage-deflate; server_max_window_bits=08"),
+        "deflate_response_client_window_without_value": (0, b"permessage-deflate; client_max_window_bits"),
+        "deflate_options_window_16": (0x87, b"permessage-deflate"),
+        "deflate_options_peer_window_7": (0x9F, b"permessage-deflate"),
+        "deflate_caller_names_it_odd_length": (0x03, b"permessage-deflate; a"),
     }
     for name, (choice, value) in cases.items():
         write("extension_header", name, bytes([choice]) + value)
@@ -627,6 +639,18 @@ def inflate_seeds():
             generated(0, 40, bytes(40))),
         "close_after_message": (
             window_15, 0, 127, 0, 0x30, raw(True, hello) + bytes([5]) + raw(True, hello)),
+        "text_ends_inside_a_code_point": (
+            client | window_15, 0, 127, 0, 0,
+            raw(True, bytes([0x00, 0x03, 0x00, 0xFC, 0xFF]) + b"ok\xc3")),
+        "text_ends_inside_a_code_point_streaming": (
+            streaming | window_15, 0, 127, 0, 0,
+            raw(True, bytes([0x00, 0x03, 0x00, 0xFC, 0xFF]) + b"ok\xc3")),
+        "rfc7692_7_2_3_4_bfinal_at_the_end_of_the_payload": (
+            client | window_15, 0, 127, 0, 0, raw(True, bfinal_hello[:-1]) * 2),
+        "large_limit_output_in_16k_steps": (
+            client | streaming | window_15, 0, 255, 0, 0x30,
+            generated(kind_run | large, 700, b"z") + generated(kind_pattern | large, 3000,
+                                                               bytes([2]) + b"abc")),
         "invalid_text_inside_the_limit_before_it": (
             window_15, 0, 10, 1, 0,
             raw(True, bytes([0x00, 0x17, 0x00, 0xE8, 0xFF]) + b"ab\xff" + b"c" * 20)),
