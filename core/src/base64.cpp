@@ -12,7 +12,7 @@ constexpr std::string_view alphabet =
 
 constexpr int not_in_alphabet = -1;
 
-constexpr std::array<int, 256> make_decode_table() {
+consteval std::array<int, 256> make_decode_table() {
   std::array<int, 256> table{};
   table.fill(not_in_alphabet);
   for (std::size_t i = 0; i < alphabet.size(); ++i) {

@@ -34,7 +34,7 @@ constexpr std::uint8_t kNotALead = 0xFF;
 //   UTF8-4 = %xF0 %x90-BF 2( UTF8-tail ) / %xF1-F3 3( UTF8-tail ) / %xF4 %x80-8F 2( UTF8-tail )
 // C0 and C1 could only start overlong forms, E0 80..9F and F0 80..8F would be overlong, ED A0..BF
 // would be UTF-16 surrogates, and F4 90.. and F5..FF would be above U+10FFFF.
-constexpr std::array<LeadByte, 256> make_lead_bytes() noexcept {
+consteval std::array<LeadByte, 256> make_lead_bytes() noexcept {
   std::array<LeadByte, 256> table{};
   for (unsigned byte = 0; byte < 256; ++byte) {
     LeadByte& lead = table[byte];

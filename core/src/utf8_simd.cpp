@@ -42,7 +42,7 @@ struct PairRule {
   std::uint16_t second_high_nibbles;
 };
 
-constexpr std::uint16_t nibbles(unsigned first, unsigned last) noexcept {
+consteval std::uint16_t nibbles(unsigned first, unsigned last) noexcept {
   std::uint16_t set = 0;
   for (unsigned nibble = first; nibble <= last; ++nibble)
     set |= std::uint16_t(1u << nibble);
@@ -65,7 +65,7 @@ constexpr std::array<PairRule, 8> kPairRules = {{
 }};
 
 // ANDing the three lookups is exact only if no two rules share a class bit.
-constexpr bool each_rule_has_its_own_bit() noexcept {
+consteval bool each_rule_has_its_own_bit() noexcept {
   unsigned seen = 0;
   for (const PairRule& rule : kPairRules) {
     if ((seen & rule.error) != 0) return false;
@@ -77,7 +77,7 @@ static_assert(each_rule_has_its_own_bit());
 
 using NibbleTable = std::array<std::uint8_t, 16>;
 
-constexpr NibbleTable nibble_table(std::uint16_t PairRule::*nibble_set) noexcept {
+consteval NibbleTable nibble_table(std::uint16_t PairRule::*nibble_set) noexcept {
   NibbleTable table{};
   for (const PairRule& rule : kPairRules) {
     for (unsigned nibble = 0; nibble < 16; ++nibble) {
@@ -93,7 +93,7 @@ constexpr NibbleTable kSecondHighTable = nibble_table(&PairRule::second_high_nib
 
 // A byte above its entry here starts a sequence that the end of the vector cuts: any lead in
 // the last place, a 3- or 4-byte lead two from the end, a 4-byte lead three from the end.
-constexpr std::array<std::uint8_t, 64> make_incomplete_limits() noexcept {
+consteval std::array<std::uint8_t, 64> make_incomplete_limits() noexcept {
   std::array<std::uint8_t, 64> limits{};
   for (std::uint8_t& limit : limits)
     limit = 0xFF;
