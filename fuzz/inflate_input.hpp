@@ -18,7 +18,7 @@ namespace wscore::fuzz {
 using Bytes = std::vector<std::byte>;
 
 // Plaintext generated per input, at most: keeps every input fast.
-inline constexpr std::size_t plaintext_budget = 1 << 20;
+inline constexpr std::size_t plaintext_budget = 256 * 1024;
 
 struct Config {
   Role role;
@@ -136,7 +136,7 @@ class Generator {
     CompressorSettings settings;
     settings.window_bits = compressor_window_;
     settings.compression_level = compressor_level_;
-    settings.memory_level = 8;
+    settings.memory_level = 5;  // the core's default
     settings.no_context_takeover = compressor_resets_;
     return settings;
   }
@@ -308,16 +308,17 @@ inline Bytes wire_of(const std::vector<Frame>& frames, Role receiver) {
       for (int shift = 56; shift >= 0; shift -= 8)
         wire.push_back(std::byte((length >> shift) & 0xFF));
     }
-    std::byte key[4] = {};
+    MaskKey key{};
     if (masked) {
       for (auto& b : key) {
         b = std::byte{key_counter};
         key_counter = static_cast<std::uint8_t>(key_counter * 5 + 17);
       }
-      wire.insert(wire.end(), std::begin(key), std::end(key));
+      wire.insert(wire.end(), key.begin(), key.end());
     }
-    for (std::size_t i = 0; i < length; ++i)
-      wire.push_back(frame.payload[i] ^ key[i % 4]);
+    const std::size_t start = wire.size();
+    wire.insert(wire.end(), frame.payload.begin(), frame.payload.end());
+    if (masked) apply_mask(MutableByteView(wire).subspan(start), key);
   }
   return wire;
 }

@@ -30,6 +30,7 @@
 #include <optional>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "wscore/bytes.hpp"
 
 namespace wscore::fuzz {
@@ -143,17 +144,21 @@ class ReferenceInflate {
   enum class Step : std::uint8_t { progress, need_input, invalid, full, stream_end };
   enum class Read : std::uint8_t { ok, need_input, invalid };
 
-  bool bits(std::size_t& at, unsigned count, unsigned& value) const {
+  // `count` (at most 16) bits from bit `at`, least significant first (RFC 1951 §3.1.1).
+  WSCORE_FUZZ_NO_COVERAGE bool bits(std::size_t& at, unsigned count, unsigned& value) const {
     if (at + count > input_.size() * 8) return false;
-    value = 0;
-    for (unsigned i = 0; i < count; ++i, ++at)
-      value |= ((input_[at / 8] >> (at % 8)) & 1u) << i;
+    std::uint32_t word = 0;
+    for (std::size_t i = 0; i < 3 && at / 8 + i < input_.size(); ++i)
+      word |= std::uint32_t{input_[at / 8 + i]} << (8 * i);
+    value = (word >> (at % 8)) & ((1u << count) - 1);
+    at += count;
     return true;
   }
 
   // One symbol, a bit at a time, most significant code bit first. An empty code fails after one
   // bit; an incomplete one once no longer code can match.
-  Read decode_symbol(std::size_t& at, const Code& code, bool empty, unsigned& symbol) const {
+  WSCORE_FUZZ_NO_COVERAGE Read decode_symbol(std::size_t& at, const Code& code, bool empty,
+                                             unsigned& symbol) const {
     unsigned bit = 0;
     if (empty) return bits(at, 1, bit) ? Read::invalid : Read::need_input;
     unsigned value = 0;
@@ -251,11 +256,27 @@ class ReferenceInflate {
     return Read::ok;
   }
 
-  void put(std::vector<std::byte>& output, std::byte b) {
+  WSCORE_FUZZ_NO_COVERAGE void put(std::vector<std::byte>& output, std::byte b) {
     output.push_back(b);
     window_.push_back(b);
     ++history_;
     ++since_boundary_;
+  }
+
+  // `length` bytes from `distance` back; where they overlap what they write, the bytes repeat
+  // (RFC 1951 §3.2.3), so they go in pieces of at most the distance.
+  void copy_match(std::vector<std::byte>& output, std::size_t length, std::size_t distance) {
+    while (length != 0) {
+      const std::size_t piece = std::min(length, distance);
+      const auto from = window_.end() - static_cast<std::ptrdiff_t>(distance);
+      output.insert(output.end(), from, from + static_cast<std::ptrdiff_t>(piece));
+      window_.insert(window_.end(), output.end() - static_cast<std::ptrdiff_t>(piece),
+                     output.end());
+      history_ += piece;
+      since_boundary_ += piece;
+      length -= piece;
+      distance += piece;  // the same bytes, from the same place, now further back
+    }
   }
 
   // Decodes block headers, stored bytes and symbols until the input runs out, the data turns out
@@ -344,8 +365,7 @@ class ReferenceInflate {
         overreach_ = output.size();
       }
       bit_ = at;
-      for (std::size_t i = 0; i < length && output.size() < output_limit; ++i)
-        put(output, window_[window_.size() - distance]);
+      copy_match(output, std::min(length, output_limit - output.size()), distance);
       if (window_.size() > 4 * max_window) {
         window_.erase(window_.begin(), window_.end() - static_cast<std::ptrdiff_t>(max_window));
       }
