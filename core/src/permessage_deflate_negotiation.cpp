@@ -153,9 +153,11 @@ DeflateParameters make_deflate_offer(const DeflateOptions& options) {
   if (options.peer_max_window_bits && *options.peer_max_window_bits < max_window_bits) {
     offer.server_max_window_bits = options.peer_max_window_bits;
   }
-  // Always offered, so that the server may limit our window and save its own memory.
-  offer.client_max_window_bits =
-      options.window_bits < max_window_bits ? options.window_bits : DeflateParameters::no_value;
+  // Always offered, without a value: the server may then limit our window (and save its own
+  // memory) to any size, and we compress with the smaller of its answer and window_bits
+  // (§7.1.2.2). A value would bind the server to at most it, which servers in the field
+  // (Autobahn's among them) do not all honour, and browsers send none either.
+  offer.client_max_window_bits = DeflateParameters::no_value;
   return offer;
 }
 

@@ -129,7 +129,7 @@ Bytes response_with(std::string_view extensions, const Bytes& frames = {}) {
 TEST(Rfc7692Section5_1, ClientOffersChecksTheAnswerAndThenInflates) {
   Connection client = Connection::client(example_handshake(), test::fixed_random({}), deflate_on());
   EXPECT_NE(output_text(client).find("\r\nSec-WebSocket-Extensions: permessage-deflate; "
-                                     "server_max_window_bits=12; client_max_window_bits=12\r\n"),
+                                     "server_max_window_bits=12; client_max_window_bits\r\n"),
             std::string::npos);
   const Bytes wire =
       response_with("permessage-deflate; server_max_window_bits=10",
@@ -139,15 +139,31 @@ TEST(Rfc7692Section5_1, ClientOffersChecksTheAnswerAndThenInflates) {
   };
   EXPECT_EQ(test::trace_at_every_split(make, wire), (Trace{"handshake 101", "text Hello rsv=4"}));
   test::run_pieces(client, {wire});
-  // Our hint (12) binds us; the server said it uses 10.
-  EXPECT_EQ(client.deflate_agreement(), (DeflateAgreement{false, false, 10, 12}));
+  // The server said it uses 10 and left our window alone (we still compress with our 12).
+  EXPECT_EQ(client.deflate_agreement(), (DeflateAgreement{false, false, 10, 15}));
+}
+
+TEST(Rfc7692Section7_1_2_2, ClientTakesAnyWindowTheServerAllowsIt) {
+  // We offer client_max_window_bits without a value, so any value in the answer is one we
+  // offered (Autobahn's server answers 15 whatever the offer said).
+  for (const int bits : {8, 12, 15}) {
+    SCOPED_TRACE(bits);
+    Connection client =
+        Connection::client(example_handshake(), test::fixed_random({}), deflate_on());
+    test::run_pieces(client, {response_with("permessage-deflate; server_max_window_bits=12; "
+                                            "client_max_window_bits=" +
+                                            std::to_string(bits))});
+    EXPECT_EQ(client.state(), ConnectionState::open);
+    EXPECT_EQ(client.deflate_agreement(),
+              (DeflateAgreement{false, false, 12, static_cast<std::uint8_t>(bits)}));
+  }
 }
 
 TEST(Rfc7692Section5_1, ClientFailsTheHandshakeOnAnAnswerItCannotAccept) {
   const char* answers[] = {
       "permessage-deflate",                             // our server_max_window_bits ignored
       "permessage-deflate; server_max_window_bits=13",  // larger than offered
-      "permessage-deflate; server_max_window_bits=12; client_max_window_bits=14",
+      "permessage-deflate; server_max_window_bits=12; client_max_window_bits=16",
       "permessage-deflate; server_max_window_bits=12; x-unknown",
       ("permessage-deflate; server_max_window_bits=12, permessage-deflate; "
        "server_max_window_bits=12"),

@@ -195,7 +195,7 @@ TEST(Rfc7692Section7_1, ServerAgreementSaysWhatEachSideUses) {
 
 TEST(Rfc7692Section7_1, ClientOffersWhatItsOptionsAskFor) {
   EXPECT_EQ(format_deflate_parameters(make_deflate_offer({})),
-            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12");
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits");
   DeflateOptions options;
   options.window_bits = 15;
   options.peer_max_window_bits = std::nullopt;

@@ -55,7 +55,7 @@ inline constexpr std::uint8_t max_window_bits = 15;
 //   server_no_context_takeover  if peer_no_context_takeover
 //   client_no_context_takeover  if no_context_takeover
 //   server_max_window_bits=N    N = peer_max_window_bits, if set and under 15
-//   client_max_window_bits[=N]  always; with N = window_bits when under 15
+//   client_max_window_bits      always, without a value; we compress with min(answer, window_bits)
 struct DeflateOptions {
   bool enabled = false;  // off by default in the core
   // Our compressor. Memory (zlib): 2^(window_bits+2) + 2^(memory_level+9) bytes plus ~6 KiB.
