@@ -431,16 +431,15 @@ class BackToBack {
     check(agreed->client_no_context_takeover ==
               (client.no_context_takeover || server.peer_no_context_takeover),
           "client_no_context_takeover as asked");
-    // §7.1.2: a window no larger than either side asked for, and the one each compresses with.
+    // §7.1.2: windows no larger than asked for (a side may compress with a smaller one).
     const auto at_most = [](std::uint8_t bits, std::optional<std::uint8_t> limit) {
       return !limit || bits <= *limit;
     };
     check(agreed->server_max_window_bits <= server.window_bits &&
               at_most(agreed->server_max_window_bits, client.peer_max_window_bits),
           "server_max_window_bits within what both sides asked");
-    check(agreed->client_max_window_bits <= client.window_bits &&
-              at_most(agreed->client_max_window_bits, server.peer_max_window_bits),
-          "client_max_window_bits within what both sides asked");
+    check(at_most(agreed->client_max_window_bits, server.peer_max_window_bits),
+          "client_max_window_bits within what the server asked");
   }
 
   void answer_request() {

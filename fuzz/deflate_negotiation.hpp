@@ -174,8 +174,10 @@ inline void check_response(std::span<const ExtensionOffer> extensions,
   check(!offer.server_max_window_bits ||
             agreed.server_max_window_bits <= *offer.server_max_window_bits,
         "server_max_window_bits at most what we asked (7.1.2.1)");
-  check(agreed.client_max_window_bits <= options.window_bits,
-        "client_max_window_bits at most the window we compress with (7.1.2.2)");
+  check(!offer.client_max_window_bits ||
+            *offer.client_max_window_bits == DeflateParameters::no_value ||
+            agreed.client_max_window_bits <= *offer.client_max_window_bits,
+        "client_max_window_bits at most the value we offered (7.1.2.2)");
 }
 
 inline void fixed_random(MutableByteView out) {
