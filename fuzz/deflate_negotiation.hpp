@@ -5,10 +5,10 @@
 // Invariants: an element's parameters read as a response only if they read the same as an
 // offer, and format to one element that reads back the same; the server accepts the first offer
 // it can honour, and the client's view of its answer is the same agreement, which honours what
-// each side asked for; any value taken as a server's answer to our offer yields an agreement only
-// within what we offered, fails on a second permessage-deflate, and is ignored without one;
-// Connections refuse options out of range and a permessage-deflate named by the caller, and agree
-// with the bare functions.
+// each side asked for; the value taken as a server's answer (to our offer, or its own first
+// valid offer answered by its last element) yields an agreement only within the offer, fails on
+// a second permessage-deflate, and is ignored without one; Connections refuse options out of
+// range and a permessage-deflate named by the caller, and agree with the bare functions.
 #pragma once
 
 #include <algorithm>
@@ -146,11 +146,10 @@ inline void check_acceptance(std::span<const ExtensionOffer> offers,
   }
 }
 
-// `extensions` taken as a server's answer to the offer for `options`.
+// `extensions` taken as a server's answer to `offer`.
 inline void check_response(std::span<const ExtensionOffer> extensions,
-                           const DeflateOptions& options) {
-  const DeflateParameters offer = make_deflate_offer(options);
-  check(reparsed(offer, DeflateElementKind::offer) == offer, "our offer reads back the same");
+                           const DeflateParameters& offer) {
+  check(reparsed(offer, DeflateElementKind::offer) == offer, "the offer reads back the same");
   const DeflateResponseCheck result = check_deflate_response(extensions, offer);
   const auto count = std::count_if(extensions.begin(), extensions.end(), is_deflate);
   check(!(result.agreement && !result.what.empty()), "an agreement or a reason, not both");
@@ -273,7 +272,17 @@ inline void check_deflate_negotiation(std::string_view value, bool parsed,
   }
   if (validate_deflate_options(options).empty()) {
     check_acceptance(offers, options);
-    check_response(offers, options);
+    check_response(offers, make_deflate_offer(options));
+  }
+  // The value's first valid offer, answered with its last permessage-deflate element.
+  const auto offer = std::find_if(offers.begin(), offers.end(), [](const auto& element) {
+    return is_deflate(element) &&
+           read_deflate_parameters(element, DeflateElementKind::offer).parameters;
+  });
+  const auto answer = std::find_if(offers.rbegin(), offers.rend(), is_deflate);
+  if (offer != offers.end()) {
+    check_response(std::span<const ExtensionOffer>(&*answer, 1),
+                   *read_deflate_parameters(*offer, DeflateElementKind::offer).parameters);
   }
   if (is_valid_header({"Sec-WebSocket-Extensions", value}) && value.size() < 4096) {
     check_server_connection(value, parsed, offers, options);

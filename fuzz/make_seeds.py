@@ -534,6 +534,13 @@ def extension_seeds():
         "deflate_options_window_16": (0x87, b"permessage-deflate"),
         "deflate_options_peer_window_7": (0x9F, b"permessage-deflate"),
         "deflate_caller_names_it_odd_length": (0x03, b"permessage-deflate; a"),
+        "deflate_no_context_takeover_twice": (
+            0, b"permessage-deflate; server_no_context_takeover; server_no_context_takeover"),
+        "deflate_no_context_takeover_with_a_value": (0, b"permessage-deflate; client_no_context_takeover=1"),
+        "deflate_offer_without_client_window_answered_with_one": (
+            0, b"permessage-deflate, permessage-deflate; client_max_window_bits=9"),
+        "deflate_client_window_answer_larger_than_offered": (
+            0, b"permessage-deflate; client_max_window_bits=9, permessage-deflate; client_max_window_bits=12"),
     }
     for name, (choice, value) in cases.items():
         write("extension_header", name, bytes([choice]) + value)
