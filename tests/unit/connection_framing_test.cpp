@@ -175,6 +175,51 @@ TEST(Rfc6455Section5_4, StreamingDeliversEachFramePieceAsItArrives) {
             (Trace{"fragment binary fin=0 616263", "fragment binary fin=1 646566"}));
 }
 
+TEST(Rfc6455Section5_4, AMessageIn65536FragmentsArrivesWhole) {
+  // 4 MiB in 65,536 fragments of 64 bytes (Autobahn's cases 9.3.1 and 9.4.1), text validated
+  // across every fragment boundary (§8.1; "€𝄞" is 7 bytes, so characters straddle them) and
+  // binary, in both delivery modes, fed in 64 KiB reads.
+  std::string text;
+  while (text.size() + 7 <= (4u << 20))
+    text += "\xE2\x82\xAC\xF0\x9D\x84\x9E";
+  text.resize(4u << 20, 'x');
+  for (const std::uint8_t opcode : {0x01, 0x02}) {
+    Bytes wire;
+    for (std::size_t at = 0; at < text.size(); at += 64) {
+      const std::uint8_t head = (at == 0 ? opcode : 0x00) | (at + 64 == text.size() ? 0x80 : 0);
+      const Bytes frame = masked_frame(head, bytes_of(text.substr(at, 64)));
+      wire.insert(wire.end(), frame.begin(), frame.end());
+    }
+    for (const DeliveryMode delivery : {DeliveryMode::whole_messages, DeliveryMode::streaming}) {
+      ConnectionOptions options;
+      options.delivery = delivery;
+      Connection connection = Connection::open(Role::server, options);
+      std::string received;
+      std::size_t messages = 0;
+      for (std::size_t at = 0; at < wire.size(); at += 65536) {
+        connection.receive(
+            ByteView(wire).subspan(at, std::min<std::size_t>(65536, wire.size() - at)));
+        while (auto event = connection.next_event()) {
+          if (const auto* message = std::get_if<MessageReceived>(&*event)) {
+            EXPECT_EQ(message->type, static_cast<MessageType>(opcode));
+            received += message->text();
+            ++messages;
+          } else if (const auto* fragment = std::get_if<FragmentReceived>(&*event)) {
+            EXPECT_EQ(fragment->type, static_cast<MessageType>(opcode));
+            received += as_text(fragment->data);
+            messages += fragment->message_finished ? 1 : 0;
+          } else {
+            ADD_FAILURE() << test::describe(*event);
+          }
+        }
+      }
+      EXPECT_EQ(messages, 1u);
+      EXPECT_TRUE(received == text) << "opcode " << int{opcode};
+      EXPECT_EQ(connection.state(), ConnectionState::open);
+    }
+  }
+}
+
 TEST(Rfc6455Section5_4, EmptyMessagesAndFragments) {
   EXPECT_EQ(trace_at_every_split(server(), concat({masked_frame(0x81, {}), masked_frame(0x82, {}),
                                                    masked_frame(0x01, {}), masked_frame(0x00, {}),
