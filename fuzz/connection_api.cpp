@@ -7,7 +7,7 @@
 //   names the subprotocol. subprotocols bits 0-1: what the client offers; 2-3: the server's
 //   preferences; 4: who closes at the end if nobody did; 5/6: the server/client enables
 //   permessage-deflate (RFC 7692); 7: two deflate bytes follow, the server's options and the
-//   client's (deflate_options), else both use the defaults.
+//   client's (deflate_options.hpp), else both use the defaults.
 //   Each operation is a byte: bit 0 picks the side, the rest (modulo 11) the call: send, send a
 //   fragment, ping, pong, close with a code and reason, close without a code, zero-copy send,
 //   transfer up to N bytes to the peer, release_idle_buffers, a misplaced accept()/reject(),
@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "deflate_options.hpp"
 #include "endpoint_model.hpp"
 #include "fuzz_support.hpp"
 #include "reference_utf8.hpp"
@@ -118,25 +119,10 @@ class BackToBack {
  private:
   static constexpr const char* all_subprotocols[] = {"chat", "superchat", "v2.chat"};
 
-  // permessage-deflate options from a byte: bits 0-2 our window, 8 + value; bit 3 we keep no
-  // context; bit 4 we ask the peer to keep none; bits 5-6 the peer's window we ask for (12, no
-  // limit, 15 or 9); bit 7 every message compressed (threshold 0, else 128).
-  static DeflateOptions deflate_options(bool enabled, std::uint8_t bits) {
-    static constexpr std::optional<std::uint8_t> peer_windows[] = {12, std::nullopt, 15, 9};
-    DeflateOptions options;
-    options.enabled = enabled;
-    options.window_bits = static_cast<std::uint8_t>(min_window_bits + (bits & 7));
-    options.no_context_takeover = (bits & 0x08) != 0;
-    options.peer_no_context_takeover = (bits & 0x10) != 0;
-    options.peer_max_window_bits = peer_windows[(bits >> 5) & 3];
-    options.compression_threshold = (bits & 0x80) ? 0 : 128;
-    return options;
-  }
-
   static ConnectionOptions server_options(std::uint8_t config, std::uint8_t subprotocols,
                                           std::uint8_t deflate_bits) {
     ConnectionOptions options;
-    options.deflate = deflate_options((subprotocols & 0x20) != 0, deflate_bits);
+    options.deflate = deflate_options_from(deflate_bits, (subprotocols & 0x20) != 0);
     options.delivery = (config & 1) ? DeliveryMode::streaming : DeliveryMode::whole_messages;
     options.auto_pong = (config & 4) == 0;
     switch ((subprotocols >> 2) & 3) {
@@ -158,7 +144,7 @@ class BackToBack {
   static Connection make_client(std::uint8_t config, std::uint8_t subprotocols,
                                 std::uint8_t deflate_bits) {
     ConnectionOptions options;
-    options.deflate = deflate_options((subprotocols & 0x40) != 0, deflate_bits);
+    options.deflate = deflate_options_from(deflate_bits, (subprotocols & 0x40) != 0);
     options.delivery = (config & 2) ? DeliveryMode::streaming : DeliveryMode::whole_messages;
     options.auto_pong = (config & 8) == 0;
     static const std::string_view offers[] = {"chat", "superchat", "v2.chat"};

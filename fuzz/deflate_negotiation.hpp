@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "deflate_options.hpp"
 #include "fuzz_support.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/extension_offer.hpp"
@@ -26,15 +27,10 @@
 
 namespace wscore::fuzz {
 
-// Options from a byte; one field in eight (bits 0-2 and 7 set) is out of range.
-inline DeflateOptions deflate_options_from(std::uint8_t bits) {
-  static constexpr std::optional<std::uint8_t> peer_windows[] = {std::nullopt, 9, 12, 15};
-  DeflateOptions options;
-  options.enabled = true;
-  options.window_bits = static_cast<std::uint8_t>(min_window_bits + (bits & 7));
-  options.no_context_takeover = (bits & 0x08) != 0;
-  options.peer_no_context_takeover = (bits & 0x10) != 0;
-  options.peer_max_window_bits = peer_windows[(bits >> 5) & 3];
+// Options from a byte (deflate_options.hpp); with bits 0-2 and 7 all set, one field is out of
+// range.
+inline DeflateOptions negotiation_options_from(std::uint8_t bits) {
+  DeflateOptions options = deflate_options_from(bits);
   if ((bits & 0x87) == 0x87) {
     switch ((bits >> 3) & 3) {
       case 0:
@@ -266,7 +262,7 @@ inline void check_client_connection(std::string_view value, bool parsed,
 
 inline void check_deflate_negotiation(std::string_view value, bool parsed,
                                       std::span<const ExtensionOffer> offers, std::uint8_t choice) {
-  const DeflateOptions options = deflate_options_from(choice);
+  const DeflateOptions options = negotiation_options_from(choice);
   for (const ExtensionOffer& element : offers) {
     if (is_deflate(element)) check_parameters(element);
   }

@@ -524,7 +524,7 @@ def extension_seeds():
         "non_ascii": (0, "ä".encode()),
         # permessage-deflate negotiation (RFC 7692 section 7.1), options from the choice byte.
         "deflate_answer_window_larger_than_asked": (
-            0x40, b"permessage-deflate; server_max_window_bits=15"),
+            0x60, b"permessage-deflate; server_max_window_bits=15"),
         "deflate_answer_named_twice": (0, b"permessage-deflate, permessage-deflate"),
         "deflate_no_context_takeover_asked_not_granted": (0x10, b"permessage-deflate"),
         "deflate_second_offer_accepted": (
