@@ -7,6 +7,7 @@ usage: server_test.py WSCORE_BINARY [TestCase[.test_method] ...]
 """
 import asyncio
 import os
+import re
 import resource
 import signal
 import socket
@@ -365,6 +366,35 @@ class ConnectCommandTest(unittest.TestCase):
         listener.close()
         self.assertEqual(process.returncode, 1)
         self.assertIn("HTTP 403", err)
+
+
+class BenchCommandTest(unittest.TestCase):
+    """`wscore bench` against `wscore serve`: it reports what it measured and fails on errors."""
+
+    def bench(self, url, *args):
+        return subprocess.run([WSCORE, "bench", url, "--duration", "1", *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_reports_rates_and_latency_and_closes_cleanly(self):
+        for tls, extra in ((False, ["--connections", "4"]),
+                           (True, ["--connections", "2", "--size", "70000", "--text",
+                                   "--deflate"])):
+            with Server(tls=tls) as server:
+                if tls:
+                    extra += ["--cafile", server.cert]
+                result = self.bench(server.url + "/echo", *extra)
+                self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+                echoed = int(re.search(r"(?m)^messages +(\d+) echoed", result.stdout).group(1))
+                self.assertGreater(echoed, 0)
+                self.assertRegex(result.stdout, r"(?m)^latency +p50 [\d.]+ us +p90 ")
+                connections = extra[extra.index("--connections") + 1]
+                self.assertIn(f"{connections} opened, {connections} closed cleanly, 0 failures",
+                              result.stdout)
+
+    def test_refused_connections_fail(self):
+        result = self.bench(f"ws://127.0.0.1:{free_port()}/")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("refused", result.stderr)
 
 
 class BadInputTest(unittest.TestCase):

@@ -7,5 +7,6 @@ namespace wscore::cli {
 int serve(int argc, char** argv);
 int connect(int argc, char** argv);
 int dump(int argc, char** argv);
+int bench(int argc, char** argv);
 
 }  // namespace wscore::cli

@@ -14,6 +14,7 @@ constexpr const char* usage =
     "  serve     run the demo WebSocket server (wss://localhost:8443; --plain for ws://)\n"
     "  connect   connect to a ws:// or wss:// URL: stdin lines out, messages in\n"
     "  dump      decode a captured WebSocket byte stream, one line per frame\n"
+    "  bench     load an echoing server: messages/s, bytes/s, latency percentiles\n"
     "\n"
     "Run 'wscore <command> --help' for the options of a command.\n";
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return wscore::cli::serve(argc - 2, argv + 2);
   if (command == "connect") return wscore::cli::connect(argc - 2, argv + 2);
   if (command == "dump") return wscore::cli::dump(argc - 2, argv + 2);
+  if (command == "bench") return wscore::cli::bench(argc - 2, argv + 2);
   std::fprintf(stderr, "wscore: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
                command.data(), usage);
   return 2;
