@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "event_checker.hpp"
@@ -159,7 +160,7 @@ inline std::vector<TraceEntry> run_whole(Role role, const ConnectionOptions& opt
     if (entry.kind == TraceEntry::Kind::ping) pings.push_back(&entry);
   }
   if (options.auto_pong && !behaviour.close_first) {
-    if (pings.size() > 16) pings.erase(pings.begin() + 15, pings.end() - 1);
+    pings = answered_pings(std::move(pings));
     check(pongs.size() == pings.size(), "a Pong for each Ping, at most 16 unwritten");
     for (std::size_t i = 0; i < pongs.size(); ++i) {
       check(pongs[i].data == pings[i]->data, "each Pong carries its Ping's payload, in order");

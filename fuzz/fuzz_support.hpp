@@ -45,6 +45,17 @@ inline void check(bool condition, const char* invariant) {
   if (!condition) violated(invariant);
 }
 
+// RFC 6455 §5.5.3 as the core applies it: the Pings, in order, whose Pongs a connection that
+// was never drained has queued: all of them up to 16, past that the first 15 and the latest.
+template <typename Ping>
+std::vector<Ping> answered_pings(std::vector<Ping> pings) {
+  constexpr std::size_t max_unsent_pongs = 16;
+  if (pings.size() > max_unsent_pongs) {
+    pings.erase(pings.begin() + (max_unsent_pongs - 1), pings.end() - 1);
+  }
+  return pings;
+}
+
 // Consumes the input from the front. Past the end every read yields zeros, so that any input,
 // however short, is a valid program.
 class InputReader {

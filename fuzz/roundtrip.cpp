@@ -391,8 +391,7 @@ class RoundTrip {
       sender_events.on_event(*event);
     std::vector<TraceEntry> answers;
     if (receiver_options_.auto_pong) {
-      if (pings_.size() > 16) pings_.erase(pings_.begin() + 15, pings_.end() - 1);
-      for (const Bytes& ping : pings_)
+      for (const Bytes& ping : answered_pings(pings_))
         answers.push_back({TraceEntry::Kind::pong, {}, 0, 0, ping});
     }
     answers.push_back({TraceEntry::Kind::close, {}, 0, code, {}});

@@ -48,14 +48,16 @@ struct Violation {
   std::string_view what;
 };
 
-// The first violation among `piece`, the next inflated bytes of a message that held
-// `size_before` (at most `limit`), in the order of the bytes: text that stops being UTF-8 within
-// the limit (RFC 6455 §8.1), then a byte past the limit (§10.4 with RFC 7692 §8: the limit is on
-// what the message inflates to). Invalid compressed data found after these bytes comes after
-// both. How much one call inflates depends on how the bytes arrived, so checking the whole piece
-// for the limit first, or the data first, would let the split choose between 1007 and 1009.
-std::optional<Violation> check_inflated(ByteView piece, std::uint64_t size_before,
-                                        std::uint64_t limit, bool text, Utf8Validator& utf8) {
+// The first violation of one inflate step that wrote `piece`, the next inflated bytes of a
+// message that held `size_before` (at most `limit`), in the order of the bytes: text that stops
+// being UTF-8 within the limit (RFC 6455 §8.1), then a byte past the limit (§10.4 with RFC 7692
+// §8: the limit is on what the message inflates to), then what the decompressor found after
+// these bytes (invalid data, RFC 7692 §7.2.2, or no memory). How much one call inflates depends
+// on how the bytes arrived, so checking the whole piece for the limit first, or the data first,
+// would let the split choose between 1007 and 1009.
+std::optional<Violation> first_violation(ByteView piece, std::uint64_t size_before,
+                                         std::uint64_t limit, bool text, Utf8Validator& utf8,
+                                         MessageDecompressor::Status status) {
   const std::uint64_t room = limit - size_before;
   const ByteView within_limit =
       piece.first(static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), room)));
@@ -64,6 +66,12 @@ std::optional<Violation> check_inflated(ByteView piece, std::uint64_t size_befor
   }
   if (piece.size() > room) {
     return Violation{close_code::message_too_big, "inflated message larger than max_message_size"};
+  }
+  if (status == MessageDecompressor::Status::invalid_data) {
+    return Violation{close_code::invalid_payload, "invalid compressed data (RFC 7692 7.2.2)"};
+  }
+  if (status == MessageDecompressor::Status::out_of_memory) {
+    return Violation{close_code::internal_error, "out of memory for decompression"};
   }
   return std::nullopt;
 }
@@ -188,27 +196,19 @@ std::optional<Event> Connection::inflate_next_piece() {
   deflate.inflate_input_used += result.bytes_consumed;
   const ByteView piece = ByteView(deflate.inflate_output).first(result.bytes_written);
   const bool text = message_type_ == MessageType::text;
-  if (const auto violation = check_inflated(piece, message_inflated_size_,
-                                            options_.max_message_size, text, message_utf8_)) {
+  if (const auto violation =
+          first_violation(piece, message_inflated_size_, options_.max_message_size, text,
+                          message_utf8_, result.status)) {
     return fail(violation->code, violation->what);
   }
   message_inflated_size_ += piece.size();
   using Status = MessageDecompressor::Status;
-  switch (result.status) {
-    case Status::invalid_data:
-      return fail(close_code::invalid_payload, "invalid compressed data (RFC 7692 7.2.2)");
-    case Status::out_of_memory:
-      return fail(close_code::internal_error, "out of memory for decompression");
-    case Status::need_input:
-      read_state_ = frame_finished ? ReadState::frame_header : ReadState::frame_payload;
-      break;
-    case Status::output_full:
-      break;  // more to hand out from the same input
-    case Status::message_finished:
-      read_state_ = ReadState::frame_header;
-      break;
-  }
   const bool message_finished = result.status == Status::message_finished;
+  if (result.status == Status::need_input) {
+    read_state_ = frame_finished ? ReadState::frame_header : ReadState::frame_payload;
+  } else if (message_finished) {
+    read_state_ = ReadState::frame_header;
+  }  // output_full: more to hand out from the same input
   if (message_finished && text && !message_utf8_.complete()) {
     return fail(close_code::invalid_payload, "text message ends inside a UTF-8 sequence");
   }
@@ -237,23 +237,14 @@ std::optional<Event> Connection::inflate_into_message(ByteView chunk, bool frame
     message_.resize(size + result.bytes_written);
     chunk = chunk.subspan(result.bytes_consumed);
     message_inflated_size_ = message_.size();
-    if (const auto violation = check_inflated(ByteView(message_).subspan(size), size, limit,
-                                              message_type_ == MessageType::text, message_utf8_)) {
+    if (const auto violation =
+            first_violation(ByteView(message_).subspan(size), size, limit,
+                            message_type_ == MessageType::text, message_utf8_, result.status)) {
       return fail(violation->code, violation->what);
     }
-    switch (result.status) {
-      case Status::invalid_data:
-        return fail(close_code::invalid_payload, "invalid compressed data (RFC 7692 7.2.2)");
-      case Status::out_of_memory:
-        return fail(close_code::internal_error, "out of memory for decompression");
-      case Status::need_input:
-        return std::nullopt;
-      case Status::output_full:
-        continue;
-      case Status::message_finished:
-        break;
-    }
-    break;
+    if (result.status == Status::need_input) return std::nullopt;
+    if (result.status == Status::message_finished) break;
+    // output_full: more to inflate from the same input
   }
   if (message_type_ == MessageType::text && !message_utf8_.complete()) {
     return fail(close_code::invalid_payload, "text message ends inside a UTF-8 sequence");

@@ -232,6 +232,11 @@ Connection deflating(Role role, DeflateAgreement agreement, ConnectionOptions op
   return connection;
 }
 
+std::function<Connection()> deflating_factory(Role role, DeflateAgreement agreement,
+                                              ConnectionOptions options) {
+  return [=] { return deflating(role, agreement, options); };
+}
+
 std::vector<std::string> parse_as(Role role, ByteView wire, ConnectionOptions options) {
   Connection connection = Connection::open(role, std::move(options), fixed_random({}));
   return run_pieces(connection, {Bytes(wire.begin(), wire.end())});

@@ -47,6 +47,9 @@ RandomSource fixed_random(MaskKey key);
 // An open connection in `role` with permessage-deflate in force as `agreement` says (the
 // handshake happened elsewhere); fails the current test if enable_deflate() refuses.
 Connection deflating(Role role, DeflateAgreement agreement = {}, ConnectionOptions options = {});
+// The same as a factory, for trace_at_every_split.
+std::function<Connection()> deflating_factory(Role role, DeflateAgreement agreement = {},
+                                              ConnectionOptions options = {});
 
 // Parses `wire` with a fresh open connection in `role` and returns its trace.
 std::vector<std::string> parse_as(Role role, ByteView wire, ConnectionOptions options = {});

@@ -14,17 +14,12 @@ using test::bytes;
 using test::bytes_of;
 using test::concat;
 using test::deflating;
+using test::deflating_factory;
 using test::hex;
 using test::masked_frame;
 using test::trace_at_every_split;
 using Trace = std::vector<std::string>;
 
-auto client_with(DeflateAgreement agreement = {}, ConnectionOptions options = {}) {
-  return [=] { return deflating(Role::client, agreement, options); };
-}
-auto server_with(DeflateAgreement agreement = {}, ConnectionOptions options = {}) {
-  return [=] { return deflating(Role::server, agreement, options); };
-}
 ConnectionOptions streaming() {
   ConnectionOptions options;
   options.delivery = DeliveryMode::streaming;
@@ -68,13 +63,17 @@ Trace joined_messages(const Trace& trace) {
 // Replays `wire` (as the server sends it) into a client, and masked into a server, in both
 // delivery modes, at every split; expects `whole` (whole messages) from each.
 void expect_in_both_roles(const Bytes& wire, const Trace& whole, DeflateAgreement agreement = {}) {
-  EXPECT_EQ(trace_at_every_split(client_with(agreement), wire), whole) << "client";
-  EXPECT_EQ(trace_at_every_split(server_with(agreement), as_client_frames(wire)), whole)
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, agreement), wire), whole)
+      << "client";
+  EXPECT_EQ(
+      trace_at_every_split(deflating_factory(Role::server, agreement), as_client_frames(wire)),
+      whole)
       << "server";
   Trace without_rsv;
   for (const auto& line : whole)
     without_rsv.push_back(line.substr(0, line.rfind(" rsv=4")));
-  EXPECT_EQ(joined_messages(trace_at_every_split(client_with(agreement, streaming()), wire)),
+  EXPECT_EQ(joined_messages(trace_at_every_split(
+                deflating_factory(Role::client, agreement, streaming()), wire)),
             without_rsv)
       << "client, streaming";
 }
@@ -104,7 +103,7 @@ TEST(Rfc7692Section7_2_3_2, WithoutContextTakeoverTheBackReferenceIsInvalidData)
                             0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00});
   DeflateAgreement agreement;
   agreement.server_no_context_takeover = true;
-  EXPECT_EQ(trace_at_every_split(client_with(agreement), wire),
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, agreement), wire),
             (Trace{"text Hello rsv=4", "error 1007"}));
 }
 
@@ -170,24 +169,27 @@ TEST(Rfc7692Section6, UncompressedMessagesMixWithCompressedOnes) {
   // RFC 7692 §6: RSV1 clear means the message is sent as is, even with the extension in force.
   const Bytes wire = bytes({0x81, 0x02, 0x48, 0x69,  //
                             0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00});
-  EXPECT_EQ(trace_at_every_split(client_with(), wire), (Trace{"text Hi", "text Hello rsv=4"}));
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire),
+            (Trace{"text Hi", "text Hello rsv=4"}));
 }
 
 TEST(Rfc7692Section6_1, ControlFramesInterleaveWithACompressedMessage) {
   const Bytes wire = bytes({0x41, 0x03, 0xf2, 0x48, 0xcd, 0x89, 0x01, 0x70,  //
                             0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00});
-  EXPECT_EQ(trace_at_every_split(client_with(), wire), (Trace{"ping p", "text Hello rsv=4"}));
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire),
+            (Trace{"ping p", "text Hello rsv=4"}));
 }
 
 // --- RSV1 rules (RFC 7692 §6, §6.1) ---
 
 TEST(Rfc7692Section6_1, Rsv1OnAContinuationFrameFailsWith1002) {
   const Bytes wire = bytes({0x41, 0x03, 0xf2, 0x48, 0xcd, 0xc0, 0x04, 0xc9, 0xc9, 0x07, 0x00});
-  EXPECT_EQ(trace_at_every_split(client_with(), wire), Trace{"error 1002"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire), Trace{"error 1002"});
 }
 
 TEST(Rfc7692Section6_1, Rsv1OnAControlFrameFailsWith1002) {
-  EXPECT_EQ(trace_at_every_split(client_with(), bytes({0xc9, 0x01, 0x00})), Trace{"error 1002"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), bytes({0xc9, 0x01, 0x00})),
+            Trace{"error 1002"});
 }
 
 TEST(Rfc7692Section6, Rsv1WithoutTheExtensionFailsWith1002) {
@@ -199,15 +201,16 @@ TEST(Rfc7692Section6, Rsv1WithoutTheExtensionFailsWith1002) {
 
 TEST(Rfc7692Section7_2_2, DataThatIsNotDeflateFailsWith1007) {
   // BTYPE 11 is reserved (RFC 1951 §3.2.3).
-  EXPECT_EQ(trace_at_every_split(client_with(), bytes({0xc2, 0x02, 0x07, 0x00})),
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), bytes({0xc2, 0x02, 0x07, 0x00})),
             Trace{"error 1007"});
 }
 
 TEST(Rfc7692Section7_2_2, TextIsValidatedAfterInflating) {
   // A stored block holding C3 28: invalid UTF-8 once inflated.
   const Bytes wire = bytes({0xc1, 0x07, 0x00, 0x02, 0x00, 0xfd, 0xff, 0xc3, 0x28});
-  EXPECT_EQ(trace_at_every_split(client_with(), wire), Trace{"error 1007"});
-  EXPECT_EQ(trace_at_every_split(client_with({}, streaming()), wire), Trace{"error 1007"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire), Trace{"error 1007"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, {}, streaming()), wire),
+            Trace{"error 1007"});
 }
 
 }  // namespace

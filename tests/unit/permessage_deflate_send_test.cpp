@@ -17,14 +17,11 @@ using test::bytes;
 using test::bytes_of;
 using test::concat;
 using test::deflating;
+using test::deflating_factory;
 using test::hex;
 using test::masked_frame;
 using test::trace_at_every_split;
 using Trace = std::vector<std::string>;
-
-auto client_with(DeflateAgreement agreement = {}, ConnectionOptions options = {}) {
-  return [=] { return deflating(Role::client, agreement, options); };
-}
 
 ConnectionOptions compress_everything() {
   ConnectionOptions options;
@@ -80,9 +77,10 @@ TEST(Rfc7692Section7_2_3_6, EmptyMessagesGoOutAsOneZeroOctet) {
   ASSERT_EQ(server.send_binary({}), ApiError::none);
   EXPECT_EQ(hex(server.pending_output()), "c10100c20100");
   // ...which a client reads back as two empty messages.
-  EXPECT_EQ(trace_at_every_split(client_with(), Bytes(server.pending_output().begin(),
-                                                      server.pending_output().end())),
-            (Trace{"text  rsv=4", "binary  rsv=4"}));
+  EXPECT_EQ(
+      trace_at_every_split(deflating_factory(Role::client),
+                           Bytes(server.pending_output().begin(), server.pending_output().end())),
+      (Trace{"text  rsv=4", "binary  rsv=4"}));
 }
 
 TEST(Rfc7692Section6_1, FragmentsOfACompressedMessageFormOneStreamWithRsv1OnTheFirst) {
@@ -93,7 +91,8 @@ TEST(Rfc7692Section6_1, FragmentsOfACompressedMessageFormOneStreamWithRsv1OnTheF
   ASSERT_EQ(server.send_fragment(MessageType::text, {}, true), ApiError::none);
   const Bytes wire(server.pending_output().begin(), server.pending_output().end());
   EXPECT_EQ(wire[0], std::byte{0x41});  // RSV1, text, not final
-  EXPECT_EQ(trace_at_every_split(client_with(), wire), (Trace{"ping p", "text Hello rsv=4"}));
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire),
+            (Trace{"ping p", "text Hello rsv=4"}));
 }
 
 TEST(Rfc7692Section6, ThresholdAndPerMessageFlagDecideWhatIsCompressed) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "client_tls.hpp"
 #include "commands.hpp"
 #include "wscore/transport/client.hpp"
 #include "wscore/transport/tls.hpp"
@@ -124,12 +125,8 @@ int bench(int argc, char** argv) {
   }
   transport::TlsClientConfig tls;
   if (url->secure) {
-    const auto cafile = args.value("cafile");
-    const auto failure = args.has("insecure") ? (tls.disable_verification(), std::nullopt)
-                         : cafile             ? tls.load_ca(*cafile)
-                                              : tls.load_system_ca();
-    if (failure) {
-      std::fprintf(stderr, "wscore bench: %s\n", failure->message.c_str());
+    if (const auto failure = load_client_trust(args, tls)) {
+      std::fprintf(stderr, "wscore bench: %s\n", failure->c_str());
       return 2;
     }
   }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "arguments.hpp"
+#include "client_tls.hpp"
 #include "commands.hpp"
 #include "wscore/transport/client.hpp"
 #include "wscore/transport/tls.hpp"
@@ -65,15 +66,8 @@ int connect(int argc, char** argv) {
 
   transport::TlsClientConfig tls;
   if (url->secure) {
-    if (args.has("insecure")) {
-      tls.disable_verification();
-    } else if (const auto cafile = args.value("cafile")) {
-      if (const auto failure = tls.load_ca(*cafile)) {
-        std::fprintf(stderr, "wscore connect: %s\n", failure->message.c_str());
-        return 2;
-      }
-    } else if (const auto failure = tls.load_system_ca()) {
-      std::fprintf(stderr, "wscore connect: %s\n", failure->message.c_str());
+    if (const auto failure = load_client_trust(args, tls)) {
+      std::fprintf(stderr, "wscore connect: %s\n", failure->c_str());
       return 2;
     }
     options.tls = &tls;
