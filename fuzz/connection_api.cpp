@@ -154,13 +154,11 @@ class BackToBack {
     handshake.request.subprotocols = std::span<const std::string_view>(offers, subprotocols & 3);
     for (std::size_t i = 0; i < handshake.nonce.size(); ++i)
       handshake.nonce[i] = std::byte{static_cast<unsigned char>(i * 17)};
-    return Connection::client(
-        handshake,
-        [counter = std::uint8_t{0}](MutableByteView out) mutable {
-          for (auto& b : out)
-            b = std::byte{counter += 13};
-        },
-        options);
+    return Connection::client(handshake, options,
+                              [counter = std::uint8_t{0}](MutableByteView out) mutable {
+                                for (auto& b : out)
+                                  b = std::byte{counter += 13};
+                              });
   }
 
   // Runs an API call and checks it against the model's prediction; a refused call writes
@@ -263,7 +261,7 @@ class BackToBack {
     const ApiError expected = side.expect_close(code, reason);
     if (call(side, expected, [&] { return side.connection.close(code, as_text(reason)); })) {
       side.close_sent = CloseFrame{code, reason};
-      check(side.connection.state() == ConnectionState::closing, "close() starts closing");
+      check(side.connection.state() == ConnectionState::close_sent, "close() starts closing");
     }
   }
 
@@ -308,7 +306,7 @@ class BackToBack {
         to.connection.receive(input);
       } else {
         scratch.assign(input.begin(), input.end());
-        to.connection.receive(MutableByteView(scratch));
+        to.connection.receive_in_place(MutableByteView(scratch));
       }
       while (auto event = to.connection.next_event())
         on_event(to, from, *event);
@@ -373,7 +371,7 @@ class BackToBack {
       check(me.connection.state() == ConnectionState::closed, "a received Close ends reading");
     } else if (const auto* error = std::get_if<ProtocolError>(&event)) {
       std::fprintf(stderr, "protocol error %u: %.*s\n", error->code,
-                   static_cast<int>(error->what.size()), error->what.data());
+                   static_cast<int>(error->what().size()), error->what().data());
       violated("two wscore peers never break the protocol");
     } else {
       violated("no connection is lost between two wscore peers");
@@ -437,7 +435,7 @@ class BackToBack {
     }
     std::optional<std::string_view> named;
     if (config_ & 0x80) named = expected_subprotocol_;
-    check(server.accept(named) == ApiError::none, "accept() works");
+    check(server.accept({.subprotocol = named}) == ApiError::none, "accept() works");
     server_.open = true;
   }
 
@@ -455,7 +453,7 @@ class BackToBack {
     flush();
     if (server_.failed) {
       check(client_.failed, "the client learns of the rejection");
-      check(client_.connection.state() == ConnectionState::closed &&
+      check(client_.connection.state() == ConnectionState::failed &&
                 server_.connection.state() == ConnectionState::closed,
             "a rejected handshake closes both sides");
       return;

@@ -187,7 +187,7 @@ inline void check_server_connection(std::string_view value, bool parsed,
   ClientHandshake handshake;
   handshake.request.host = "server.example.com";
   handshake.request.extensions = value;
-  Connection client = Connection::client(handshake, fixed_random);
+  Connection client = Connection::client(handshake, {}, fixed_random);
   ConnectionOptions server_options;
   server_options.deflate = options;
   Connection server = Connection::server(server_options);
@@ -200,8 +200,8 @@ inline void check_server_connection(std::string_view value, bool parsed,
     return;
   }
   if (std::any_of(offers.begin(), offers.end(), is_deflate)) {
-    check(server.accept(std::nullopt, value) == ApiError::extension_conflict &&
-              server.state() == ConnectionState::handshake,
+    check(server.accept({.extensions = value}) == ApiError::extension_conflict &&
+              server.state() == ConnectionState::awaiting_accept,
           "accept() refuses permessage-deflate named by the caller");
   }
   check(server.accept() == ApiError::none, "accept()");
@@ -222,7 +222,7 @@ inline void check_client_connection(std::string_view value, bool parsed,
   handshake.request.host = "server.example.com";
   const bool caller_offers = (value.size() & 1) != 0;
   if (caller_offers) handshake.request.extensions = value;
-  Connection client = Connection::client(handshake, fixed_random, client_options);
+  Connection client = Connection::client(handshake, client_options, fixed_random);
   const bool names_deflate = parsed && std::any_of(offers.begin(), offers.end(), is_deflate);
   if (!validate_deflate_options(options).empty() || (caller_offers && names_deflate)) {
     const auto refused = client.next_event();
@@ -240,7 +240,7 @@ inline void check_client_connection(std::string_view value, bool parsed,
     check(caller_offers && !parsed, "only a malformed offer from the caller spoils the request");
     return;
   }
-  check(server.accept(std::nullopt, value) == ApiError::none, "accept() with the value");
+  check(server.accept({.extensions = value}) == ApiError::none, "accept() with the value");
   client.receive(server.pending_output());
   const auto answer = client.next_event();
   check(answer.has_value(), "the client decides on the response");

@@ -46,11 +46,14 @@ class EventChecker {
   // A fatal error, the peer's Close or a lost connection ended the stream of events.
   bool finished() const { return finished_; }
   bool failed() const { return failed_; }
+  // The peer's Close ended it: the close handshake finished cleanly.
+  bool close_received() const { return close_received_; }
   const std::vector<TraceEntry>& trace() const { return trace_; }
   std::size_t pings() const { return pings_; }
 
  private:
   void on(const RequestReceived&) { violated("no handshake event on an open connection"); }
+  void on(const HttpRequestReceived&) { violated("no handshake event on an open connection"); }
   void on(const HandshakeCompleted&) { violated("no handshake event on an open connection"); }
   void on(const HandshakeFailed&) { violated("no handshake event on an open connection"); }
 
@@ -115,13 +118,16 @@ class EventChecker {
           "no reason without a code");
     check(ReferenceUtf8::is_valid(as_bytes(close.reason)), "close reason is UTF-8");
     finished_ = true;
+    close_received_ = true;
     add({TraceEntry::Kind::close, {}, 0, close.code, as_bytes(close.reason)});
   }
 
   void on(const ProtocolError& error) {
     check(is_valid_close_code(error.code), "protocol errors carry a code that may be sent");
     check(error.code != close_code::normal, "a protocol error is not a normal closure");
-    check(!error.what.empty(), "protocol errors say what happened");
+    check(error.code == close_code_for(error.violation), "the code is the violation's (7.4.1)");
+    check(!error.what().empty() && !violation_name(error.violation).empty(),
+          "protocol errors say which rule was broken");
     finished_ = true;
     failed_ = true;
     add({TraceEntry::Kind::protocol_error, {}, 0, error.code, {}});
@@ -155,6 +161,7 @@ class EventChecker {
   bool deflate_ = false;
   bool finished_ = false;
   bool failed_ = false;
+  bool close_received_ = false;
   std::size_t pings_ = 0;
   std::vector<TraceEntry> trace_;
 

@@ -118,7 +118,7 @@ void check_negotiation(std::string_view value, bool parsed,
     for (auto& b : out)
       b = std::byte{0x24};
   };
-  Connection client = Connection::client(handshake, random);
+  Connection client = Connection::client(handshake, {}, random);
   Connection server = Connection::server();
   server.receive(client.pending_output());
   client.consume_output(client.pending_output().size());
@@ -144,7 +144,7 @@ void check_negotiation(std::string_view value, bool parsed,
     check(failed && failed->error.status == 400, "the server refuses a malformed offer");
   } else {
     check(std::holds_alternative<RequestReceived>(*event), "the server reports the request");
-    check(server.accept(std::nullopt, format_extension_offers(accepted)) == ApiError::none,
+    check(server.accept({.extensions = format_extension_offers(accepted)}) == ApiError::none,
           "accept() with the chosen extensions");
   }
   client.receive(server.pending_output());

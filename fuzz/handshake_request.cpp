@@ -116,7 +116,7 @@ void check_sha1_pieces(ByteView bytes, std::uint8_t seed) {
 void check_accept_round_trip(const HandshakeRequest& request, std::string_view chosen,
                              std::string_view extensions) {
   std::string response;
-  write_accept_response(response, request.key(), AcceptOptions{chosen, extensions, {}});
+  write_accept_response(response, request.key(), AcceptResponse{chosen, extensions, {}});
   HandshakeResponseParser client(std::string(request.key()), strings_of(request.subprotocols()),
                                  extension_names(request.extensions()), response.size() + 1);
   const auto parsed = client.feed(as_bytes(response));
@@ -149,7 +149,7 @@ void answer(Connection& server, const HandshakeRequest& request, const Behaviour
   const std::vector<std::string> offered = strings_of(request.subprotocols());
   const std::vector<ExtensionOffer> offers(request.extensions().begin(),
                                            request.extensions().end());
-  check(server.state() == ConnectionState::handshake, "awaiting accept() is still the handshake");
+  check(server.state() == ConnectionState::awaiting_accept, "the request awaits accept()");
   check(server.send_text("early") == ApiError::wrong_state, "no send before accept()");
   const HttpHeader good_header{"X-Fuzz", "1"};
   const HttpHeader bad_header =
@@ -160,9 +160,9 @@ void answer(Connection& server, const HandshakeRequest& request, const Behaviour
   if (behaviour.extra_header && behaviour.invalid_extra_header) {
     const std::span<const HttpHeader> bad(&bad_header, 1);
     check(server.reject(400, "x", bad) == ApiError::invalid_header &&
-              server.accept(std::nullopt, {}, 0, bad) == ApiError::invalid_header,
+              server.accept({.extra_headers = bad}) == ApiError::invalid_header,
           "header injection is refused");
-    check(server.accept(std::nullopt, "a\r\nb", 0, {}) == ApiError::invalid_header,
+    check(server.accept({.extensions = "a\r\nb"}) == ApiError::invalid_header,
           "extension response injection is refused");
     check(server.pending_output().empty(), "misuse writes nothing");
   }
@@ -181,7 +181,7 @@ void answer(Connection& server, const HandshakeRequest& request, const Behaviour
   std::string_view expected_choice;
   if (behaviour.name_subprotocol) {
     if (offered.empty()) {
-      check(server.accept("not-offered") == ApiError::subprotocol_not_offered,
+      check(server.accept({.subprotocol = "not-offered"}) == ApiError::subprotocol_not_offered,
             "only an offered subprotocol may be chosen (RFC 6455 4.2.2)");
       check(server.pending_output().empty(), "misuse writes nothing");
       named = std::string_view{};
@@ -198,7 +198,9 @@ void answer(Connection& server, const HandshakeRequest& request, const Behaviour
     }
   }
   const std::string extensions = behaviour.echo_extensions ? format_extension_offers(offers) : "";
-  check(server.accept(named, extensions, 0, extra) == ApiError::none, "accept() works");
+  check(server.accept({.subprotocol = named, .extensions = extensions, .extra_headers = extra}) ==
+            ApiError::none,
+        "accept() works");
   check(server.state() == ConnectionState::open, "accept() opens the connection");
   check(server.subprotocol() == expected_choice, "the chosen subprotocol");
   check(server.accept() == ApiError::wrong_state && server.reject(400, "") == ApiError::wrong_state,
@@ -242,7 +244,7 @@ void run_connection(const Behaviour& behaviour, bool answer_later, std::uint8_t 
         check(!decided && status == HandshakeRequestParser::Status::failed,
               "the connection fails exactly when the parser does");
         check(failed->error.status == bare.error().status, "with the same HTTP status");
-        check(server.state() == ConnectionState::closed &&
+        check(server.state() == ConnectionState::failed &&
                   server.transport_action() == TransportAction::close_when_flushed,
               "a failed handshake closes");
         check_error_response(server.pending_output(), failed->error.status);
@@ -272,7 +274,7 @@ void run_connection(const Behaviour& behaviour, bool answer_later, std::uint8_t 
       server.receive(input);
     } else {
       scratch.assign(input.begin(), input.end());
-      server.receive(MutableByteView(scratch));
+      server.receive_in_place(MutableByteView(scratch));
     }
     read_events();
     // The connection copied what it still needs: its views of our buffer must be dead.

@@ -140,9 +140,9 @@ void run_connection(const Offers& offers, std::uint8_t behaviour, std::size_t ma
   };
   ConnectionOptions options;
   options.max_handshake_size = max_head;
-  Connection client = Connection::client(handshake, random, options);
+  Connection client = Connection::client(handshake, options, random);
   if (invalid_options) {
-    check(client.pending_output().empty() && client.state() == ConnectionState::closed,
+    check(client.pending_output().empty() && client.state() == ConnectionState::failed,
           "options that would inject a line write nothing");
     const auto event = client.next_event();
     check(event && std::holds_alternative<HandshakeFailed>(*event) &&
@@ -169,14 +169,14 @@ void run_connection(const Offers& offers, std::uint8_t behaviour, std::size_t ma
       client.receive(input);
     } else {
       scratch.assign(input.begin(), input.end());
-      client.receive(MutableByteView(scratch));
+      client.receive_in_place(MutableByteView(scratch));
     }
     while (auto event = client.next_event()) {
       if (const auto* failed = std::get_if<HandshakeFailed>(&*event)) {
         check(!decided && status == HandshakeResponseParser::Status::failed,
               "the connection fails exactly when the parser does");
         check(failed->error.status == bare.error().status, "with the same status");
-        check(client.state() == ConnectionState::closed &&
+        check(client.state() == ConnectionState::failed &&
                   client.transport_action() == TransportAction::close_when_flushed,
               "a refused response closes");
         decided = true;

@@ -356,7 +356,7 @@ class RoundTrip {
         receiver_.receive(bytes);
       } else {
         scratch.assign(bytes.begin(), bytes.end());
-        receiver_.receive(MutableByteView(scratch));
+        receiver_.receive_in_place(MutableByteView(scratch));
       }
       while (auto event = receiver_.next_event())
         receiver_events_.on_event(*event);
@@ -373,7 +373,7 @@ class RoundTrip {
     const std::uint16_t code = codes[seed_ % std::size(codes)];
     const std::string reason = seed_ & 1 ? "" : "bye \xE2\x9C\x93";
     if (sender_.close(code, reason) != ApiError::none) violated("close() works while open");
-    check(sender_.state() == ConnectionState::closing, "close() starts the closing handshake");
+    check(sender_.state() == ConnectionState::close_sent, "close() starts the closing handshake");
     check(sender_.send_text("late") == ApiError::wrong_state, "nothing is sent after close()");
     expected_.push_back({TraceEntry::Kind::close,
                          {},

@@ -15,19 +15,54 @@ struct Connection::HandshakeState {
   HandshakeRequest request;                                // server role, once parsed
   std::optional<HandshakeResponseParser> response_parser;  // client role
   std::optional<DeflateParameters> deflate_offer;          // client role, if we offered it
+  bool plain_http = false;  // server role: the request was reported as HttpRequestReceived
 };
 
 Connection::Connection(Role role, ConnectionOptions options, RandomSource random)
-    : role_(role), options_(std::move(options)), random_(std::move(random)) {}
+    : role_(role), options_(std::move(options)), random_(std::move(random)), frames_(role) {}
 
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
+void Connection::enter(ConnectionState next) noexcept {
+  using State = ConnectionState;
+  const auto allowed = [this](State to) {
+    switch (state_) {
+      case State::handshake:
+        return to == (role_ == Role::server ? State::awaiting_accept : State::open) ||
+               to == State::failed;
+      case State::awaiting_accept:
+        return to == State::open || to == State::closed || to == State::failed;
+      case State::open:
+        return to == State::close_sent || to == State::closed || to == State::failed;
+      case State::close_sent:
+        return to == State::closed || to == State::failed;
+      case State::closed:
+      case State::failed:
+        return false;
+    }
+    return false;
+  };
+  if (!allowed(next)) return;  // unreachable from the public API: every caller checks first
+  state_ = next;
+  if (next == State::closed || next == State::failed) {
+    // Nothing more is read (RFC 6455 §7.1.7, §5.5.1); a message in progress is abandoned.
+    unparsed_ = {};
+    in_message_ = false;
+    read_state_ = ReadState::frames;
+  }
+}
+
+bool Connection::reading() const noexcept {
+  return state_ != ConnectionState::closed && state_ != ConnectionState::failed;
+}
+
 Connection Connection::server(ConnectionOptions options) {
   Connection connection(Role::server, std::move(options), {});
   connection.handshake_ = std::make_unique<HandshakeState>();
-  connection.handshake_->request_parser.emplace(connection.options_.max_handshake_size);
+  connection.handshake_->request_parser.emplace(connection.options_.max_handshake_size,
+                                                connection.options_.plain_http);
   return connection;
 }
 
@@ -60,14 +95,12 @@ bool names_permessage_deflate(std::string_view extensions) {
 
 }  // namespace
 
-Connection Connection::client(const ClientHandshake& handshake, RandomSource random,
-                              ConnectionOptions options) {
+Connection Connection::client(const ClientHandshake& handshake, ConnectionOptions options,
+                              RandomSource random) {
   Connection connection(Role::client, std::move(options), std::move(random));
   const auto refuse = [&connection](std::string_view what) {
-    connection.state_ = ConnectionState::closed;
-    connection.read_state_ = ReadState::done;
-    connection.failed_ = true;
-    connection.invalid_request_ = what;
+    connection.enter(ConnectionState::failed);
+    connection.queued_event_ = HandshakeFailed{{0, what}};
     return std::move(connection);
   };
   // With permessage-deflate on, our offer follows the caller's (RFC 7692 §5.1).
@@ -113,42 +146,52 @@ Connection Connection::client(const ClientHandshake& handshake, RandomSource ran
 
 Connection Connection::open(Role role, ConnectionOptions options, RandomSource random) {
   Connection connection(role, std::move(options), std::move(random));
-  connection.state_ = ConnectionState::open;
-  connection.read_state_ = ReadState::frame_header;
+  connection.state_ = ConnectionState::open;  // born open: no transition to make
   return connection;
 }
 
 std::optional<Event> Connection::next_handshake_event() {
-  HandshakeState& handshake = *handshake_;
-  if (role_ == Role::server) {
-    auto& parser = *handshake.request_parser;
-    const auto result = parser.feed(unparsed_);
-    unparsed_ = unparsed_.subspan(result.bytes_consumed);
-    switch (result.status) {
-      case HandshakeRequestParser::Status::need_more:
-        return std::nullopt;
-      case HandshakeRequestParser::Status::complete:
-        handshake.request = parser.take_request();
-        read_state_ = ReadState::awaiting_accept;
-        return RequestReceived{&handshake.request};
-      case HandshakeRequestParser::Status::failed: {
-        const HttpError error = parser.error();
-        static constexpr HttpHeader allow_get[] = {{"Allow", "GET"}};
-        std::string response;
-        write_error_response(response, error.status, error.what,
-                             error.status == 405 ? std::span<const HttpHeader>(allow_get)
-                                                 : std::span<const HttpHeader>());
-        append_output(as_bytes(response));
-        state_ = ConnectionState::closed;
-        read_state_ = ReadState::done;
-        failed_ = true;
-        unparsed_ = {};
-        return HandshakeFailed{error};
-      }
-    }
-    return std::nullopt;
-  }
+  return role_ == Role::server ? next_server_handshake_event() : next_client_handshake_event();
+}
 
+std::optional<Event> Connection::fail_handshake(HttpError error) {
+  enter(ConnectionState::failed);
+  return HandshakeFailed{error};
+}
+
+std::optional<Event> Connection::next_server_handshake_event() {
+  HandshakeState& handshake = *handshake_;
+  auto& parser = *handshake.request_parser;
+  const auto result = parser.feed(unparsed_);
+  unparsed_ = unparsed_.subspan(result.bytes_consumed);
+  switch (result.status) {
+    case HandshakeRequestParser::Status::need_more:
+      return std::nullopt;
+    case HandshakeRequestParser::Status::complete:
+      handshake.request = parser.take_request();
+      enter(ConnectionState::awaiting_accept);
+      return RequestReceived{&handshake.request};
+    case HandshakeRequestParser::Status::http_request:
+      handshake.request = parser.take_request();
+      handshake.plain_http = true;
+      enter(ConnectionState::awaiting_accept);
+      return HttpRequestReceived{&handshake.request};
+    case HandshakeRequestParser::Status::failed: {
+      const HttpError error = parser.error();
+      static constexpr HttpHeader allow_get[] = {{"Allow", "GET"}};
+      std::string response;
+      write_error_response(response, error.status, error.what,
+                           error.status == 405 ? std::span<const HttpHeader>(allow_get)
+                                               : std::span<const HttpHeader>());
+      append_output(as_bytes(response));
+      return fail_handshake(error);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Event> Connection::next_client_handshake_event() {
+  HandshakeState& handshake = *handshake_;
   auto& parser = *handshake.response_parser;
   const auto result = parser.feed(unparsed_);
   unparsed_ = unparsed_.subspan(result.bytes_consumed);
@@ -159,58 +202,46 @@ std::optional<Event> Connection::next_handshake_event() {
       if (handshake.deflate_offer) {
         const DeflateResponseCheck check =
             check_deflate_response(parser.response().extensions(), *handshake.deflate_offer);
-        if (!check.what.empty()) {
-          // RFC 6455 §4.1 check 5: an extension response we cannot accept fails the connection.
-          state_ = ConnectionState::closed;
-          read_state_ = ReadState::done;
-          failed_ = true;
-          unparsed_ = {};
-          return HandshakeFailed{{parser.response().status(), check.what}};
-        }
+        // RFC 6455 §4.1 check 5: an extension response we cannot accept fails the connection.
+        if (!check.what.empty()) return fail_handshake({parser.response().status(), check.what});
         if (check.agreement) start_deflate(*check.agreement);
       }
       subprotocol_ = parser.response().subprotocol();
-      state_ = ConnectionState::open;
-      read_state_ = ReadState::frame_header;
+      enter(ConnectionState::open);
       return HandshakeCompleted{&parser.response()};
     case HandshakeResponseParser::Status::failed:
-      state_ = ConnectionState::closed;
-      read_state_ = ReadState::done;
-      failed_ = true;
-      unparsed_ = {};
-      return HandshakeFailed{parser.error()};
+      return fail_handshake(parser.error());
   }
   return std::nullopt;
 }
 
 void Connection::release_finished_handshake() noexcept {
-  // Once open (or failed) and the handshake event has been seen, the parsers are dead weight.
+  // Once open (or over) and the handshake event has been seen, the parsers are dead weight.
   if (handshake_ && state_ != ConnectionState::handshake &&
-      read_state_ != ReadState::awaiting_accept) {
+      state_ != ConnectionState::awaiting_accept) {
     handshake_.reset();
   }
 }
 
-ApiError Connection::accept(std::optional<std::string_view> subprotocol,
-                            std::string_view extensions_response, std::uint8_t extension_rsv_bits,
-                            std::span<const HttpHeader> extra_headers) {
-  if (role_ != Role::server || read_state_ != ReadState::awaiting_accept) {
+ApiError Connection::accept(const AcceptOptions& options) {
+  if (role_ != Role::server || state_ != ConnectionState::awaiting_accept ||
+      handshake_->plain_http) {
     return ApiError::wrong_state;
   }
-  const bool valid_extensions = is_valid_header({"Sec-WebSocket-Extensions", extensions_response});
-  if (!valid_extensions || !all_valid(extra_headers)) return ApiError::invalid_header;
+  const bool valid_extensions = is_valid_header({"Sec-WebSocket-Extensions", options.extensions});
+  if (!valid_extensions || !all_valid(options.extra_headers)) return ApiError::invalid_header;
   const HandshakeRequest& request = handshake_->request;
   const auto offered = request.subprotocols();
   const auto was_offered = [&](std::string_view name) {
     return std::find(offered.begin(), offered.end(), name) != offered.end();
   };
   std::string_view chosen;
-  if (subprotocol) {
+  if (options.subprotocol) {
     // RFC 6455 §4.2.2 item 5.4: the server may only pick one of the client's values.
-    if (!subprotocol->empty() && !was_offered(*subprotocol)) {
+    if (!options.subprotocol->empty() && !was_offered(*options.subprotocol)) {
       return ApiError::subprotocol_not_offered;
     }
-    chosen = *subprotocol;
+    chosen = *options.subprotocol;
   } else {
     for (const auto& ours : options_.subprotocols) {
       if (was_offered(ours)) {
@@ -220,13 +251,13 @@ ApiError Connection::accept(std::optional<std::string_view> subprotocol,
     }
   }
   // RFC 7692 §5.1: answer the first permessage-deflate offer we can honour, if any.
-  std::string extensions(extensions_response);
+  std::string extensions(options.extensions);
   std::optional<DeflateAcceptance> deflate;
   if (options_.deflate.enabled) {
     if (!validate_deflate_options(options_.deflate).empty()) {
       return ApiError::invalid_deflate_options;
     }
-    if (names_permessage_deflate(extensions_response)) return ApiError::extension_conflict;
+    if (names_permessage_deflate(options.extensions)) return ApiError::extension_conflict;
     deflate = accept_deflate_offer(request.extensions(), options_.deflate);
     if (deflate) {
       if (!extensions.empty()) extensions += ", ";
@@ -234,39 +265,80 @@ ApiError Connection::accept(std::optional<std::string_view> subprotocol,
     }
   }
   std::string response;
-  write_accept_response(response, request.key(), AcceptOptions{chosen, extensions, extra_headers});
+  write_accept_response(response, request.key(),
+                        AcceptResponse{chosen, extensions, options.extra_headers});
   append_output(as_bytes(response));
   subprotocol_ = chosen;
-  extension_rsv_bits_ = extension_rsv_bits;
+  frames_.set_extension_rsv_bits(options.extension_rsv_bits);
   if (deflate) start_deflate(deflate->agreement);
-  state_ = ConnectionState::open;
-  read_state_ = ReadState::frame_header;
+  enter(ConnectionState::open);
   handshake_.reset();
   return ApiError::none;
 }
 
 ApiError Connection::reject(int status, std::string_view body,
                             std::span<const HttpHeader> headers) {
-  if (role_ != Role::server || read_state_ != ReadState::awaiting_accept) {
+  if (role_ != Role::server || state_ != ConnectionState::awaiting_accept) {
     return ApiError::wrong_state;
   }
   if (!all_valid(headers)) return ApiError::invalid_header;
   std::string response;
   write_error_response(response, status, body, headers);
   append_output(as_bytes(response));
-  state_ = ConnectionState::closed;
-  read_state_ = ReadState::done;
-  unparsed_ = {};
+  enter(ConnectionState::closed);
   handshake_.reset();
   return ApiError::none;
 }
 
+ApiError Connection::respond(const HttpResponse& response) {
+  if (role_ != Role::server) return ApiError::wrong_state;
+  if (!options_.plain_http) return ApiError::plain_http_not_enabled;
+  if (state_ != ConnectionState::awaiting_accept || !handshake_->plain_http) {
+    return ApiError::wrong_state;
+  }
+  if (!all_valid(response.headers) || !is_valid_header({"Content-Type", response.content_type})) {
+    return ApiError::invalid_header;
+  }
+  std::string text;
+  write_http_response(text, response);
+  append_output(as_bytes(text));
+  enter(ConnectionState::closed);
+  handshake_.reset();
+  return ApiError::none;
+}
+
+void Connection::abort(std::string_view reason) {
+  if (!reading()) return;
+  abort_reason_ = reason;
+  const bool opening =
+      state_ == ConnectionState::handshake || state_ == ConnectionState::awaiting_accept;
+  if (opening) {
+    queued_event_ = HandshakeFailed{{0, abort_reason_}};
+  } else {
+    queued_event_ = ConnectionLost{close_code::abnormal_closure, abort_reason_};
+  }
+  enter(ConnectionState::failed);
+  // Nothing more goes out: the transport has given up on the stream.
+  output_.clear();
+  output_consumed_ = 0;
+  unsent_pong_at_.reset();
+}
+
 TransportAction Connection::transport_action() const noexcept {
-  if (state_ != ConnectionState::closed) return TransportAction::keep_open;
-  // RFC 6455 §7.1.1: after a clean close handshake the server closes the TCP connection first;
-  // the client waits for it. Any failure closes at once (§7.1.7).
-  const bool clean_close = close_sent_ && close_received_ && !failed_;
-  if (role_ == Role::client && clean_close) return TransportAction::await_peer_close;
+  switch (state_) {
+    case ConnectionState::handshake:
+    case ConnectionState::awaiting_accept:
+    case ConnectionState::open:
+    case ConnectionState::close_sent:
+      return TransportAction::keep_open;
+    case ConnectionState::closed:
+      // RFC 6455 §7.1.1: after a clean close handshake the server closes the TCP connection
+      // first; the client waits for it.
+      return role_ == Role::client ? TransportAction::await_peer_close
+                                   : TransportAction::close_when_flushed;
+    case ConnectionState::failed:
+      return TransportAction::close_when_flushed;  // §7.1.7: at once
+  }
   return TransportAction::close_when_flushed;
 }
 
@@ -292,6 +364,14 @@ void Connection::consume_output(std::size_t bytes_written) noexcept {
     output_.clear();
     output_consumed_ = 0;
   }
+}
+
+std::size_t Connection::write_output(MutableByteView out) noexcept {
+  const ByteView pending = pending_output();
+  const std::size_t size = std::min(pending.size(), out.size());
+  if (size != 0) std::memcpy(out.data(), pending.data(), size);
+  consume_output(size);
+  return size;
 }
 
 void Connection::release_idle_buffers() noexcept {
@@ -344,6 +424,10 @@ const char* to_string(ApiError error) noexcept {
       return "permessage-deflate is negotiated by the connection itself";
     case ApiError::out_of_memory:
       return "zlib could not get memory";
+    case ApiError::plain_http_not_enabled:
+      return "respond() needs ConnectionOptions::plain_http";
+    case ApiError::outbound_buffer_full:
+      return "the outbound buffer is over its limit";
   }
   return "unknown error";
 }

@@ -43,39 +43,6 @@ bool is_valid_agreement(const DeflateAgreement& agreed) noexcept {
   return valid_bits(agreed.server_max_window_bits) && valid_bits(agreed.client_max_window_bits);
 }
 
-struct Violation {
-  std::uint16_t code;
-  std::string_view what;
-};
-
-// The first violation of one inflate step that wrote `piece`, the next inflated bytes of a
-// message that held `size_before` (at most `limit`), in the order of the bytes: text that stops
-// being UTF-8 within the limit (RFC 6455 §8.1), then a byte past the limit (§10.4 with RFC 7692
-// §8: the limit is on what the message inflates to), then what the decompressor found after
-// these bytes (invalid data, RFC 7692 §7.2.2, or no memory). How much one call inflates depends
-// on how the bytes arrived, so checking the whole piece for the limit first, or the data first,
-// would let the split choose between 1007 and 1009.
-std::optional<Violation> first_violation(ByteView piece, std::uint64_t size_before,
-                                         std::uint64_t limit, bool text, Utf8Validator& utf8,
-                                         MessageDecompressor::Status status) {
-  const std::uint64_t room = limit - size_before;
-  const ByteView within_limit =
-      piece.first(static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), room)));
-  if (text && !utf8.feed(within_limit)) {
-    return Violation{close_code::invalid_payload, "invalid UTF-8 in a text message (RFC 6455 8.1)"};
-  }
-  if (piece.size() > room) {
-    return Violation{close_code::message_too_big, "inflated message larger than max_message_size"};
-  }
-  if (status == MessageDecompressor::Status::invalid_data) {
-    return Violation{close_code::invalid_payload, "invalid compressed data (RFC 7692 7.2.2)"};
-  }
-  if (status == MessageDecompressor::Status::out_of_memory) {
-    return Violation{close_code::internal_error, "out of memory for decompression"};
-  }
-  return std::nullopt;
-}
-
 // Whole-message delivery hands zlib at most this much fresh room per call (the room is
 // zero-filled first, so a message arriving in small pieces must not pay for all the capacity).
 std::size_t inflate_step(std::size_t compressed_size) noexcept {
@@ -116,7 +83,8 @@ std::size_t Connection::DeflateState::memory_usage() const noexcept {
 
 void Connection::start_deflate(const DeflateAgreement& agreement) {
   deflate_ = std::make_unique<DeflateState>(role_, agreement, options_.deflate);
-  extension_rsv_bits_ |= rsv_bit::rsv1;  // RFC 7692 §6: permessage-deflate claims RSV1
+  // RFC 7692 §6: permessage-deflate claims RSV1.
+  frames_.set_extension_rsv_bits(frames_.extension_rsv_bits() | rsv_bit::rsv1);
 }
 
 ApiError Connection::enable_deflate(const DeflateAgreement& agreement) {
@@ -162,24 +130,39 @@ bool Connection::write_compressed(Opcode opcode, ByteView data, bool last) {
 
 // --- receiving ---
 
+// The first violation of one inflate step that wrote `piece`, the next inflated bytes of a
+// message that held `size_before`, in the order of the bytes: text that stops being UTF-8 within
+// the limit (RFC 6455 §8.1), then a byte past the limit (§10.4 with RFC 7692 §8: the limit is on
+// what the message inflates to), then what the decompressor found after these bytes (invalid
+// data, RFC 7692 §7.2.2, or no memory). How much one call inflates depends on how the bytes
+// arrived, so checking the whole piece for the limit first, or the data first, would let the
+// split choose between 1007 and 1009.
+std::optional<Violation> Connection::first_inflate_violation(ByteView piece,
+                                                             std::uint64_t size_before,
+                                                             MessageDecompressor::Status status) {
+  const std::uint64_t room = options_.max_message_size - size_before;
+  const ByteView within_limit =
+      piece.first(static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), room)));
+  if (const std::optional<Violation> violation = check_text(within_limit, false)) return violation;
+  if (piece.size() > room) return Violation::inflated_message_too_big;
+  if (status == MessageDecompressor::Status::invalid_data) {
+    return Violation::invalid_compressed_data;
+  }
+  if (status == MessageDecompressor::Status::out_of_memory) {
+    return Violation::inflate_out_of_memory;
+  }
+  return std::nullopt;
+}
+
 std::optional<Event> Connection::read_compressed_payload() {
   // Streaming delivery: take up to one chunk of the frame into our own buffer (so that what zlib
   // has not taken yet outlives the caller's input), then hand out what it inflates to.
   DeflateState& deflate = *deflate_;
-  const auto available = static_cast<std::size_t>(std::min<std::uint64_t>(
-      {frame_remaining_, unparsed_.size(), DeflateState::streaming_chunk_size}));
-  if (available == 0 && frame_remaining_ != 0) return std::nullopt;
-  deflate.inflate_input.resize(available);
-  const ByteView chunk = unparsed_.first(available);
-  if (frame_.masked) {
-    copy_masked(chunk, deflate.inflate_input, frame_.mask_key,
-                static_cast<std::size_t>(frame_mask_offset_ & 3));
-  } else if (available != 0) {
-    std::memcpy(deflate.inflate_input.data(), chunk.data(), available);
-  }
-  frame_mask_offset_ += available;
-  frame_remaining_ -= available;
-  unparsed_ = unparsed_.subspan(available);
+  deflate.inflate_input.resize(DeflateState::streaming_chunk_size);
+  const FrameParser::Step step = frames_.parse_copying(unparsed_, deflate.inflate_input);
+  unparsed_ = unparsed_.subspan(step.bytes_consumed);
+  if (step.payload.empty() && !step.frame_finished) return std::nullopt;
+  deflate.inflate_input.resize(step.payload.size());
   deflate.inflate_input_used = 0;
   read_state_ = ReadState::inflating;
   return inflate_next_piece();
@@ -187,30 +170,25 @@ std::optional<Event> Connection::read_compressed_payload() {
 
 std::optional<Event> Connection::inflate_next_piece() {
   DeflateState& deflate = *deflate_;
-  const bool frame_finished = frame_remaining_ == 0;
-  const bool message_ends = frame_finished && frame_.fin;
+  const bool frame_finished = !frames_.reading_payload();
+  const bool message_ends = frame_finished && frames_.header().fin;
   deflate.inflate_output.resize(DeflateState::streaming_chunk_size);
   const auto result = deflate.decompressor.decompress(
       ByteView(deflate.inflate_input).subspan(deflate.inflate_input_used), message_ends,
       deflate.inflate_output);
   deflate.inflate_input_used += result.bytes_consumed;
   const ByteView piece = ByteView(deflate.inflate_output).first(result.bytes_written);
-  const bool text = message_type_ == MessageType::text;
   if (const auto violation =
-          first_violation(piece, message_inflated_size_, options_.max_message_size, text,
-                          message_utf8_, result.status)) {
-    return fail(violation->code, violation->what);
+          first_inflate_violation(piece, message_inflated_size_, result.status)) {
+    return fail(*violation);
   }
   message_inflated_size_ += piece.size();
   using Status = MessageDecompressor::Status;
   const bool message_finished = result.status == Status::message_finished;
-  if (result.status == Status::need_input) {
-    read_state_ = frame_finished ? ReadState::frame_header : ReadState::frame_payload;
-  } else if (message_finished) {
-    read_state_ = ReadState::frame_header;
-  }  // output_full: more to hand out from the same input
-  if (message_finished && text && !message_utf8_.complete()) {
-    return fail(close_code::invalid_payload, "text message ends inside a UTF-8 sequence");
+  // need_input: back to the frames; output_full: more to hand out from the same input.
+  if (result.status == Status::need_input || message_finished) read_state_ = ReadState::frames;
+  if (const std::optional<Violation> violation = check_text({}, message_finished)) {
+    return fail(*violation);
   }
   if (message_finished) in_message_ = false;
   if (piece.empty() && !message_finished) return std::nullopt;
@@ -218,7 +196,7 @@ std::optional<Event> Connection::inflate_next_piece() {
 }
 
 std::optional<Event> Connection::inflate_into_message(ByteView chunk, bool frame_finished) {
-  const bool message_ends = frame_finished && frame_.fin;
+  const bool message_ends = frame_finished && frames_.header().fin;
   // Room for one byte past the limit tells a message over it from one that ends exactly at it;
   // the buffer never grows beyond that, whatever the compressed bytes claim.
   const std::uint64_t limit = options_.max_message_size;
@@ -238,17 +216,14 @@ std::optional<Event> Connection::inflate_into_message(ByteView chunk, bool frame
     chunk = chunk.subspan(result.bytes_consumed);
     message_inflated_size_ = message_.size();
     if (const auto violation =
-            first_violation(ByteView(message_).subspan(size), size, limit,
-                            message_type_ == MessageType::text, message_utf8_, result.status)) {
-      return fail(violation->code, violation->what);
+            first_inflate_violation(ByteView(message_).subspan(size), size, result.status)) {
+      return fail(*violation);
     }
     if (result.status == Status::need_input) return std::nullopt;
     if (result.status == Status::message_finished) break;
     // output_full: more to inflate from the same input
   }
-  if (message_type_ == MessageType::text && !message_utf8_.complete()) {
-    return fail(close_code::invalid_payload, "text message ends inside a UTF-8 sequence");
-  }
+  if (const std::optional<Violation> violation = check_text({}, true)) return fail(*violation);
   in_message_ = false;
   return MessageReceived{message_type_, message_, message_rsv_};
 }

@@ -17,7 +17,7 @@ Opcode opcode_for(MessageType type) noexcept {
 
 ApiError Connection::check_can_send() const noexcept {
   // RFC 6455 §5.5.1: nothing is sent after a Close.
-  if (state_ != ConnectionState::open || close_sent_) return ApiError::wrong_state;
+  if (state_ != ConnectionState::open) return ApiError::wrong_state;
   if (role_ == Role::client && !random_) return ApiError::no_random_source;
   return ApiError::none;
 }
@@ -92,16 +92,14 @@ ApiError Connection::close(std::uint16_t code, std::string_view reason) {
   if (reason.size() > max_close_reason_size) return ApiError::control_payload_too_large;
   if (!is_valid_utf8(as_bytes(reason))) return ApiError::invalid_utf8;
   write_close(code, reason, true);
-  close_sent_ = true;
-  state_ = ConnectionState::closing;
+  enter(ConnectionState::close_sent);
   return ApiError::none;
 }
 
 ApiError Connection::close_without_code() {
   if (const ApiError error = check_can_send(); error != ApiError::none) return error;
   write_close(0, {}, false);
-  close_sent_ = true;
-  state_ = ConnectionState::closing;
+  enter(ConnectionState::close_sent);
   return ApiError::none;
 }
 

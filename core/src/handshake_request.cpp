@@ -16,11 +16,14 @@ using detail::find_headers;
 
 struct RequestLine {
   std::string_view method, target;
+  int minor_version = 1;
 };
 
 // RFC 9112 §3: request-line = method SP request-target SP HTTP-version, with single spaces.
-// Checks the syntax (400), then the version (505), then the method (405).
-std::optional<HttpError> parse_request_line(std::string_view line, RequestLine& parsed) {
+// Checks the syntax (400), then the version (505), then, for an opening handshake, that it may
+// upgrade: HTTP/1.1 or later (505) and GET (405).
+std::optional<HttpError> parse_request_line(std::string_view line, RequestLine& parsed,
+                                            bool as_handshake) {
   const std::size_t method_end = line.find(' ');
   if (method_end == std::string_view::npos) return HttpError{400, "malformed request line"};
   const std::size_t target_end = line.find(' ', method_end + 1);
@@ -34,6 +37,11 @@ std::optional<HttpError> parse_request_line(std::string_view line, RequestLine& 
   }
   if (!detail::is_origin_form(parsed.target)) {
     return HttpError{400, "request target is not an absolute path (origin-form)"};
+  }
+  parsed.minor_version = version->minor;
+  if (!as_handshake) {
+    if (version->major != 1) return HttpError{505, "HTTP version not supported"};
+    return std::nullopt;
   }
   // RFC 6455 §4.2.1 item 1: "An HTTP/1.1 or higher GET request". A later 1.x minor version is
   // understood as 1.1 (RFC 9110 §2.5); HTTP/1.0 cannot upgrade.
@@ -135,15 +143,14 @@ HandshakeRequestParser::Result HandshakeRequestParser::feed(ByteView input) {
         // Checked now, so a wrong method or version is reported before the rest arrives.
         RequestLine line;
         const std::optional<HttpError> error =
-            parse_request_line(head_scanner_.start_line(request_.head_), line);
+            parse_request_line(head_scanner_.start_line(request_.head_), line, !plain_http_);
         if (error) return fail(error->status, error->what, consumed);
         break;
       }
       case Event::end_of_head: {
         const std::optional<HttpError> error = finish_request();
         if (error) return fail(error->status, error->what, consumed);
-        status_ = Status::complete;
-        return {Status::complete, consumed};
+        return {status_, consumed};
       }
     }
   }
@@ -161,7 +168,8 @@ std::optional<HttpError> HandshakeRequestParser::finish_request() {
   const std::string_view head = request.head_;
 
   RequestLine line;
-  (void)parse_request_line(head.substr(0, head.find("\r\n")), line);  // checked at start_line
+  // Checked at start_line (without the handshake rules in plain_http mode).
+  (void)parse_request_line(head.substr(0, head.find("\r\n")), line, false);
   request.method_ = line.method;
   request.target_ = line.target;
   const std::size_t question = line.target.find('?');
@@ -175,13 +183,39 @@ std::optional<HttpError> HandshakeRequestParser::finish_request() {
   }
   const std::vector<HttpHeader>& headers = request.headers_;
 
-  // RFC 9112 §3.2: exactly one Host, with a valid value; RFC 6455 §4.2.1 item 2.
+  // RFC 9112 §3.2: exactly one Host in HTTP/1.1, with a valid value; RFC 6455 §4.2.1 item 2.
+  // (HTTP/1.0 may omit it; only a plain request can be 1.0 here.)
   const detail::HeaderOccurrences host = find_headers(headers, "Host");
-  if (host.count == 0) return HttpError{400, "missing Host header"};
+  if (host.count == 0 && line.minor_version >= 1) return HttpError{400, "missing Host header"};
   if (host.count > 1) return HttpError{400, "more than one Host header"};
-  if (!detail::is_valid_host(host.first_value)) return HttpError{400, "invalid Host header"};
+  if (host.count == 1 && !detail::is_valid_host(host.first_value)) {
+    return HttpError{400, "invalid Host header"};
+  }
   request.host_ = host.first_value;
 
+  // RFC 6455 §4.2.1 item 3: only a request whose Upgrade names websocket asks for one.
+  const bool asks_for_websocket =
+      std::any_of(headers.begin(), headers.end(), [](const HttpHeader& header) {
+        return equals_ignore_case(header.name, "Upgrade") &&
+               detail::list_contains(header.value, "websocket");
+      });
+  if (plain_http_ && !asks_for_websocket) {
+    status_ = Status::http_request;
+    return std::nullopt;
+  }
+  if (plain_http_) {
+    // The handshake's own request-line rules, which plain_http mode left for now.
+    const std::optional<HttpError> error =
+        parse_request_line(head.substr(0, head.find("\r\n")), line, true);
+    if (error) return error;
+  }
+  status_ = Status::complete;
+  return finish_upgrade_request();
+}
+
+std::optional<HttpError> HandshakeRequestParser::finish_upgrade_request() {
+  HandshakeRequest& request = request_;
+  const std::vector<HttpHeader>& headers = request.headers_;
   bool has_upgrade_websocket = false;
   bool has_connection_upgrade = false;
   for (const HttpHeader& header : headers) {
@@ -273,7 +307,7 @@ std::string compute_accept_key(std::string_view key) {
   return detail::base64_encode(digest);
 }
 
-void write_accept_response(std::string& out, std::string_view key, const AcceptOptions& options) {
+void write_accept_response(std::string& out, std::string_view key, const AcceptResponse& options) {
   // RFC 6455 §4.2.2 item 5.
   out.append("HTTP/1.1 101 Switching Protocols\r\n");
   detail::append_header_line(out, "Upgrade", "websocket");
@@ -291,8 +325,9 @@ void write_accept_response(std::string& out, std::string_view key, const AcceptO
   out.append("\r\n");
 }
 
-void write_error_response(std::string& out, int status, std::string_view body,
-                          std::span<const HttpHeader> extra_headers) {
+namespace {
+
+void append_status_line(std::string& out, int status) {
   if (status < 100 || status > 599) status = 500;
   out.append("HTTP/1.1 ");
   out += char('0' + status / 100);
@@ -301,6 +336,32 @@ void write_error_response(std::string& out, int status, std::string_view body,
   out += ' ';
   out.append(detail::reason_phrase(status));
   out.append("\r\n");
+}
+
+}  // namespace
+
+void write_http_response(std::string& out, const HttpResponse& response) {
+  append_status_line(out, response.status);
+  detail::append_header_line(out, "Content-Type", response.content_type);
+  detail::append_header_line(out, "Content-Length", std::to_string(response.body.size()));
+  detail::append_header_line(out, "Connection", "close");
+  const bool names_allow = std::any_of(
+      response.headers.begin(), response.headers.end(),
+      [](const HttpHeader& header) { return equals_ignore_case(header.name, "Allow"); });
+  // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
+  if (response.status == 405 && !names_allow) {
+    detail::append_header_line(out, "Allow", "GET, HEAD");
+  }
+  for (const HttpHeader& header : response.headers) {
+    detail::append_header_line(out, header.name, header.value);
+  }
+  out.append("\r\n");
+  if (!response.head_only) out.append(response.body);
+}
+
+void write_error_response(std::string& out, int status, std::string_view body,
+                          std::span<const HttpHeader> extra_headers) {
+  append_status_line(out, status);
   detail::append_header_line(out, "Content-Type", "text/plain");
   detail::append_header_line(out, "Content-Length", std::to_string(body.size() + 1));
   if (status == 426) {

@@ -45,7 +45,7 @@ void exchange_round(Connection& client, Connection& server, Bytes& wire, std::si
 
   wire.assign(client.pending_output().begin(), client.pending_output().end());
   client.consume_output(client.pending_output().size());
-  server.receive(MutableByteView(wire));
+  server.receive_in_place(MutableByteView(wire));
   while (auto event = server.next_event()) {
     ++events;
     if (const auto* message = std::get_if<MessageReceived>(&*event)) {
@@ -54,7 +54,7 @@ void exchange_round(Connection& client, Connection& server, Bytes& wire, std::si
   }
   wire.assign(server.pending_output().begin(), server.pending_output().end());
   server.consume_output(server.pending_output().size());
-  client.receive(MutableByteView(wire));
+  client.receive_in_place(MutableByteView(wire));
   while (client.next_event())
     ++events;
 }

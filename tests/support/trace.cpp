@@ -94,6 +94,10 @@ std::string describe(const Event& event) {
     std::string operator()(const RequestReceived& e) const {
       return "request " + std::string(e.request->target());
     }
+    std::string operator()(const HttpRequestReceived& e) const {
+      return "http-request " + std::string(e.request->method()) + " " +
+             std::string(e.request->target());
+    }
     std::string operator()(const HandshakeCompleted& e) const {
       return "handshake " + std::to_string(e.response->status());
     }
@@ -122,7 +126,7 @@ std::string describe(const Event& event) {
              std::string(e.reason);
     }
     std::string operator()(const ProtocolError& e) const {
-      return "error " + std::to_string(e.code);
+      return "error " + std::to_string(e.code) + " " + std::string(violation_name(e.violation));
     }
     std::string operator()(const ConnectionLost& e) const {
       return "lost " + std::to_string(e.code);
@@ -136,7 +140,7 @@ std::vector<std::string> run_pieces(Connection& connection, const std::vector<By
   Bytes scratch;
   for (const auto& piece : pieces) {
     scratch = piece;
-    connection.receive(MutableByteView(scratch));
+    connection.receive_in_place(MutableByteView(scratch));
     while (auto event = connection.next_event())
       trace.push_back(describe(*event));
     // The connection must have copied what it still needs: clobber the caller's buffer.
@@ -195,7 +199,7 @@ std::vector<std::string> trace_at_every_split(const std::function<Connection()>&
   // Through the copying overload, too.
   {
     Connection copying = make();
-    copying.receive(ByteView(input));
+    copying.receive(input);
     std::vector<std::string> trace;
     while (auto event = copying.next_event())
       trace.push_back(describe(*event));

@@ -28,7 +28,7 @@ Bytes masked_frame(std::uint8_t first_byte, ByteView payload,
 Bytes unmasked_frame(std::uint8_t first_byte, ByteView payload);
 
 // One line per event: "text Hello", "binary 256 sha=...", "ping Hello", "close 1000 bye",
-// "error 1002", "fragment text fin=1 Hel", ...
+// "error 1002 unmasked_frame_from_client", "fragment text fin=1 Hel", ...
 std::string describe(const Event& event);
 
 // Feeds `pieces` in order (copying each into a scratch buffer that is overwritten afterwards, to

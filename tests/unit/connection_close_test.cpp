@@ -40,18 +40,20 @@ TEST(Rfc6455Section7_4, InvalidCloseCodesFailWith1002) {
   for (int code : {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
     SCOPED_TRACE(code);
     EXPECT_EQ(trace_at_every_split(server(), masked_frame(0x88, close_payload(code))),
-              Trace{"error 1002"});
+              Trace{"error 1002 invalid_close_code"});
   }
 }
 
 TEST(Rfc6455Section5_5_1, OneBytePayloadFailsWith1002) {
-  EXPECT_EQ(trace_at_every_split(server(), masked_frame(0x88, bytes({0x03}))), Trace{"error 1002"});
+  EXPECT_EQ(trace_at_every_split(server(), masked_frame(0x88, bytes({0x03}))),
+            Trace{"error 1002 close_payload_one_byte"});
 }
 
 TEST(Rfc6455Section5_5_1, ReasonThatIsNotUtf8FailsWith1007) {
   Bytes payload = close_payload(1000);
   payload.push_back(std::byte{0xFF});
-  EXPECT_EQ(trace_at_every_split(server(), masked_frame(0x88, payload)), Trace{"error 1007"});
+  EXPECT_EQ(trace_at_every_split(server(), masked_frame(0x88, payload)),
+            Trace{"error 1007 invalid_close_reason"});
 }
 
 TEST(Rfc6455Section5_5_1, EmptyCloseIsReportedAs1005AndAnsweredEmpty) {
@@ -73,7 +75,7 @@ TEST(Rfc6455Section7_1_2, PeerCloseIsAnsweredWithTheSameCodeAndThenServerClosesF
 TEST(Rfc6455Section7_1_1, ClientWaitsForTheServerToCloseTcp) {
   Connection connection = Connection::open(Role::client, {}, test::fixed_random({}));
   EXPECT_EQ(connection.close(1000, "bye"), ApiError::none);
-  EXPECT_EQ(connection.state(), ConnectionState::closing);
+  EXPECT_EQ(connection.state(), ConnectionState::close_sent);
   EXPECT_EQ(connection.transport_action(), TransportAction::keep_open);
   // Data the server sent before seeing our Close still arrives; then its Close.
   EXPECT_EQ(test::run_pieces(connection, {concat({unmasked_frame(0x81, bytes_of("late")),
@@ -100,7 +102,7 @@ TEST(Rfc6455Section7_1_4, NothingIsReadOrSentAfterThePeersClose) {
 TEST(Rfc6455Section7_1_7, ProtocolErrorSendsCloseWithItsCodeAndClosesTcp) {
   Connection connection = Connection::open(Role::server);
   EXPECT_EQ(test::run_pieces(connection, {unmasked_frame(0x81, bytes_of("x"))}),
-            Trace{"error 1002"});
+            Trace{"error 1002 unmasked_frame_from_client"});
   const Trace sent = test::parse_as(Role::client, connection.pending_output());
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].rfind("close 1002", 0), 0u);

@@ -67,9 +67,9 @@ TEST(Rfc6455Section4_2, ServerReportsTheRequestThenAcceptsAndReadsTheFramesThatF
 TEST(Rfc6455Section4_2_2, AcceptRefusesASubprotocolTheClientDidNotOffer) {
   Connection connection = Connection::server();
   test::run_pieces(connection, {bytes_of(example_request)});
-  EXPECT_EQ(connection.accept("mqtt"), ApiError::subprotocol_not_offered);
+  EXPECT_EQ(connection.accept({.subprotocol = "mqtt"}), ApiError::subprotocol_not_offered);
   EXPECT_TRUE(connection.pending_output().empty());
-  EXPECT_EQ(connection.accept("chat"), ApiError::none);
+  EXPECT_EQ(connection.accept({.subprotocol = "chat"}), ApiError::none);
   EXPECT_EQ(connection.subprotocol(), "chat");
 }
 
@@ -116,7 +116,7 @@ TEST(Rfc6455Section4_1, ClientAndServerConnectionsTalkToEachOther) {
   for (std::size_t i = 0; i < handshake.nonce.size(); ++i) {
     handshake.nonce[i] = static_cast<std::byte>(i);
   }
-  Connection client = Connection::client(handshake, test::fixed_random({}));
+  Connection client = Connection::client(handshake, {}, test::fixed_random({}));
   ConnectionOptions server_options;
   server_options.subprotocols = {"superchat"};
   Connection server = Connection::server(server_options);
@@ -130,7 +130,7 @@ TEST(Rfc6455Section4_1, ClientAndServerConnectionsTalkToEachOther) {
 
   // The response and the first frame arrive in one piece, at every split.
   const Bytes from_server(server.pending_output().begin(), server.pending_output().end());
-  auto make_client = [&] { return Connection::client(handshake, test::fixed_random({})); };
+  auto make_client = [&] { return Connection::client(handshake, {}, test::fixed_random({})); };
   EXPECT_EQ(test::trace_at_every_split(make_client, from_server),
             (Trace{"handshake 101", "text welcome"}));
   client.receive(ByteView(from_server));
@@ -143,7 +143,7 @@ TEST(Rfc6455Section4_1, ClientAndServerConnectionsTalkToEachOther) {
 TEST(Rfc6455Section4_1, ClientFailsOnAWrongAcceptKey) {
   ClientHandshake handshake{};
   handshake.request.host = "localhost";
-  Connection client = Connection::client(handshake, test::fixed_random({}));
+  Connection client = Connection::client(handshake, {}, test::fixed_random({}));
   const std::string response =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
@@ -156,7 +156,7 @@ TEST(Rfc6455Section4_1, ClientFailsOnAWrongAcceptKey) {
 TEST(Rfc6455Section4_1, ClientReportsTheStatusOfARefusal) {
   ClientHandshake handshake{};
   handshake.request.host = "localhost";
-  Connection client = Connection::client(handshake, test::fixed_random({}));
+  Connection client = Connection::client(handshake, {}, test::fixed_random({}));
   EXPECT_EQ(
       test::run_pieces(client, {bytes_of("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")}),
       Trace{"handshake-failed 404"});
@@ -173,14 +173,14 @@ TEST(HeaderInjection, AcceptAndRejectRefuseHeadersThatCouldInjectLines) {
   test::run_pieces(connection, {test::bytes_of(example_request)});
   const HttpHeader injected[] = {{"X-Test", "a\r\nSet-Cookie: x=1"}};
   const HttpHeader bad_name[] = {{"X Test", "a"}};
-  EXPECT_EQ(connection.accept(std::nullopt, {}, 0, injected), ApiError::invalid_header);
-  EXPECT_EQ(connection.accept(std::nullopt, {}, 0, bad_name), ApiError::invalid_header);
-  EXPECT_EQ(connection.accept(std::nullopt, "permessage-deflate\r\nX: y"),
+  EXPECT_EQ(connection.accept({.extra_headers = injected}), ApiError::invalid_header);
+  EXPECT_EQ(connection.accept({.extra_headers = bad_name}), ApiError::invalid_header);
+  EXPECT_EQ(connection.accept({.extensions = "permessage-deflate\r\nX: y"}),
             ApiError::invalid_header);
   EXPECT_EQ(connection.reject(403, "no", injected), ApiError::invalid_header);
   EXPECT_TRUE(connection.pending_output().empty());
   const HttpHeader fine[] = {{"X-Test", "a\tb"}};
-  EXPECT_EQ(connection.accept(std::nullopt, {}, 0, fine), ApiError::none);
+  EXPECT_EQ(connection.accept({.extra_headers = fine}), ApiError::none);
   EXPECT_NE(std::string(as_text(connection.pending_output())).find("X-Test: a\tb\r\n"),
             std::string::npos);
 }
@@ -196,7 +196,7 @@ TEST(HeaderInjection, ClientRefusesOptionsThatWouldMakeAnInvalidRequest) {
     if (variant == 2) handshake.request.subprotocols = bad_subprotocol;
     if (variant == 3) handshake.request.extra_headers = injected;
     if (variant == 4) handshake.request.origin = "http://a\r\nb";
-    Connection client = Connection::client(handshake, test::fixed_random({}));
+    Connection client = Connection::client(handshake, {}, test::fixed_random({}));
     EXPECT_TRUE(client.pending_output().empty());
     EXPECT_EQ(client.transport_action(), TransportAction::close_when_flushed);
     auto event = client.next_event();

@@ -106,7 +106,7 @@ TEST_P(RoundTrip, StreamingReassemblesTheSameMessages) {
     scratch.assign(wire.begin() + static_cast<std::ptrdiff_t>(at),
                    wire.begin() + static_cast<std::ptrdiff_t>(at + piece));
     at += piece;
-    client.receive(MutableByteView(scratch));
+    client.receive_in_place(MutableByteView(scratch));
     while (auto event = client.next_event()) {
       if (const auto* fragment = std::get_if<FragmentReceived>(&*event)) {
         message.insert(message.end(), fragment->data.begin(), fragment->data.end());

@@ -77,7 +77,7 @@ Feed feed(Connection& connection, const Bytes& wire) {
     piece.assign(wire.begin() + static_cast<std::ptrdiff_t>(at),
                  wire.begin() + static_cast<std::ptrdiff_t>(at + size));
     at += size;
-    connection.receive(MutableByteView(piece));
+    connection.receive_in_place(MutableByteView(piece));
     while (auto event = connection.next_event()) {
       result.peak_memory = std::max(result.peak_memory, connection.memory_usage());
       if (const auto* fragment = std::get_if<FragmentReceived>(&*event)) {
@@ -127,7 +127,7 @@ TEST(Rfc7692Section8, OneGibibyteBombAgainstOneMebibyteFailsWith1009WholeMessage
   // Whole-message delivery buffers the inflated message: at most the limit plus one byte.
   Connection server = server_with_limit(DeliveryMode::whole_messages);
   const Feed result = feed(server, as_fragments(zeros_bomb(1024), 64 * 1024));
-  EXPECT_EQ(result.trace, Trace{"error 1009"});
+  EXPECT_EQ(result.trace, Trace{"error 1009 inflated_message_too_big"});
   EXPECT_EQ(close_sent(server), "8803f1");
   RecordProperty("peak_memory", std::to_string(result.peak_memory));
   EXPECT_LE(result.peak_memory, mebibyte + 1 + 96 * 1024) << result.peak_memory;
@@ -139,7 +139,7 @@ TEST(Rfc7692Section8, OneGibibyteBombAgainstOneMebibyteFailsWith1009Streaming) {
   // limit is delivered.
   Connection server = server_with_limit(DeliveryMode::streaming);
   const Feed result = feed(server, as_fragments(zeros_bomb(1024), 64 * 1024));
-  EXPECT_EQ(result.trace, Trace{"error 1009"});
+  EXPECT_EQ(result.trace, Trace{"error 1009 inflated_message_too_big"});
   EXPECT_EQ(close_sent(server), "8803f1");
   EXPECT_LE(result.delivered, mebibyte);
   EXPECT_GT(result.delivered, mebibyte - 32 * 1024);
@@ -156,7 +156,7 @@ TEST(Rfc7692Section8, BombInASingleFrameUnderTheWireLimitFailsWith1009) {
   for (const DeliveryMode delivery : {DeliveryMode::whole_messages, DeliveryMode::streaming}) {
     Connection server = server_with_limit(delivery);
     const Feed result = feed(server, wire);
-    EXPECT_EQ(result.trace, Trace{"error 1009"});
+    EXPECT_EQ(result.trace, Trace{"error 1009 inflated_message_too_big"});
     EXPECT_LE(result.peak_memory, mebibyte + 1 + 96 * 1024);
   }
 }
@@ -225,7 +225,7 @@ TEST(Rfc6455Section10_4, CompressedBytesBeyondAnyDeflateExpansionFailWith1009AtT
     wire.insert(wire.end(), 4, std::byte{0});  // masking key
     Connection server = server_with_limit(DeliveryMode::streaming);
     const Feed result = feed(server, wire);
-    EXPECT_EQ(result.trace, Trace{"error 1009"}) << int{head};
+    EXPECT_EQ(result.trace, Trace{"error 1009 message_too_big"}) << int{head};
     EXPECT_EQ(close_sent(server), "8803f1");
   }
 }

@@ -66,7 +66,7 @@ TEST(Rfc7692Section5_1, ServerAnswersWithoutTheExtensionWhenNoOfferIsAcceptable)
     EXPECT_FALSE(server.deflate_agreement());
     // RSV1 then means nothing: 1002 (RFC 6455 §5.2).
     EXPECT_EQ(test::run_pieces(server, {test::masked_frame(0xc1, test::bytes({0x00}))}),
-              Trace{"error 1002"});
+              Trace{"error 1002 rsv_without_extension"});
   }
 }
 
@@ -80,7 +80,8 @@ TEST(Rfc7692Section5_1, ServerWithDeflateOffIgnoresTheOffer) {
 TEST(Rfc7692Section5_1, ServerKeepsTheCallersOwnExtensionsFirst) {
   Connection server = Connection::server(deflate_on());
   test::run_pieces(server, {bytes_of(request_offering("x-mine, permessage-deflate"))});
-  ASSERT_EQ(server.accept(std::nullopt, "x-mine", rsv_bit::rsv2), ApiError::none);
+  ASSERT_EQ(server.accept({.extensions = "x-mine", .extension_rsv_bits = rsv_bit::rsv2}),
+            ApiError::none);
   EXPECT_NE(output_text(server).find("\r\nSec-WebSocket-Extensions: x-mine, permessage-deflate; "
                                      "server_max_window_bits=12\r\n"),
             std::string::npos);
@@ -97,7 +98,7 @@ TEST(Misuse, AcceptRefusesBadDeflateOptionsAndACallerNamingPermessageDeflate) {
   EXPECT_EQ(server.accept(), ApiError::invalid_deflate_options);
   Connection other = Connection::server(deflate_on());
   test::run_pieces(other, {bytes_of(request_offering("permessage-deflate"))});
-  EXPECT_EQ(other.accept(std::nullopt, "permessage-deflate"), ApiError::extension_conflict);
+  EXPECT_EQ(other.accept({.extensions = "permessage-deflate"}), ApiError::extension_conflict);
   EXPECT_TRUE(other.pending_output().empty());
   EXPECT_EQ(other.accept(), ApiError::none);
   EXPECT_EQ(other.enable_deflate({}), ApiError::extension_conflict);
@@ -127,7 +128,7 @@ Bytes response_with(std::string_view extensions, const Bytes& frames = {}) {
 }
 
 TEST(Rfc7692Section5_1, ClientOffersChecksTheAnswerAndThenInflates) {
-  Connection client = Connection::client(example_handshake(), test::fixed_random({}), deflate_on());
+  Connection client = Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
   EXPECT_NE(output_text(client).find("\r\nSec-WebSocket-Extensions: permessage-deflate; "
                                      "server_max_window_bits=12; client_max_window_bits\r\n"),
             std::string::npos);
@@ -135,7 +136,7 @@ TEST(Rfc7692Section5_1, ClientOffersChecksTheAnswerAndThenInflates) {
       response_with("permessage-deflate; server_max_window_bits=10",
                     test::bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}));
   auto make = [] {
-    return Connection::client(example_handshake(), test::fixed_random({}), deflate_on());
+    return Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
   };
   EXPECT_EQ(test::trace_at_every_split(make, wire), (Trace{"handshake 101", "text Hello rsv=4"}));
   test::run_pieces(client, {wire});
@@ -149,7 +150,7 @@ TEST(Rfc7692Section7_1_2_2, ClientTakesAnyWindowTheServerAllowsIt) {
   for (const int bits : {8, 12, 15}) {
     SCOPED_TRACE(bits);
     Connection client =
-        Connection::client(example_handshake(), test::fixed_random({}), deflate_on());
+        Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
     test::run_pieces(client, {response_with("permessage-deflate; server_max_window_bits=12; "
                                             "client_max_window_bits=" +
                                             std::to_string(bits))});
@@ -172,7 +173,7 @@ TEST(Rfc7692Section5_1, ClientFailsTheHandshakeOnAnAnswerItCannotAccept) {
   for (const char* answer : answers) {
     SCOPED_TRACE(answer);
     auto make = [] {
-      return Connection::client(example_handshake(), test::fixed_random({}), deflate_on());
+      return Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
     };
     EXPECT_EQ(test::trace_at_every_split(make, response_with(answer)),
               Trace{"handshake-failed 101"});
@@ -186,7 +187,7 @@ TEST(Rfc7692Section5_1, ClientFailsTheHandshakeOnAnAnswerItCannotAccept) {
 }
 
 TEST(Rfc7692Section5_1, ClientWithoutAnAnswerGoesOnUncompressed) {
-  Connection client = Connection::client(example_handshake(), test::fixed_random({}), deflate_on());
+  Connection client = Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
   EXPECT_EQ(test::run_pieces(client, {response_with("")}), Trace{"handshake 101"});
   EXPECT_FALSE(client.deflate_agreement());
   ASSERT_EQ(client.send_text(std::string(1000, 'a')), ApiError::none);
@@ -197,17 +198,17 @@ TEST(Rfc7692Section5_1, ClientWithoutAnAnswerGoesOnUncompressed) {
 TEST(Misuse, ClientRefusesBadDeflateOptionsAndAnOfferOfItsOwn) {
   ConnectionOptions bad = deflate_on();
   bad.deflate.peer_max_window_bits = 16;
-  Connection client = Connection::client(example_handshake(), test::fixed_random({}), bad);
+  Connection client = Connection::client(example_handshake(), bad, test::fixed_random({}));
   EXPECT_TRUE(client.pending_output().empty());
   auto event = client.next_event();
   ASSERT_TRUE(event);
   EXPECT_EQ(test::describe(*event), "handshake-failed 0");
   ClientHandshake handshake = example_handshake();
   handshake.request.extensions = "permessage-deflate";
-  Connection twice = Connection::client(handshake, test::fixed_random({}), deflate_on());
+  Connection twice = Connection::client(handshake, deflate_on(), test::fixed_random({}));
   EXPECT_TRUE(twice.pending_output().empty());
   // With deflate off, the caller may offer (and handle) it alone, as before.
-  Connection alone = Connection::client(handshake, test::fixed_random({}));
+  Connection alone = Connection::client(handshake, {}, test::fixed_random({}));
   EXPECT_NE(output_text(alone).find("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
             std::string::npos);
 }
@@ -219,7 +220,7 @@ TEST(Rfc7692Section5, ServerAndClientConnectionsNegotiateAndTalk) {
     client_options.deflate.no_context_takeover = no_takeover;
     client_options.deflate.peer_no_context_takeover = no_takeover;
     Connection client =
-        Connection::client(example_handshake(), test::fixed_random({}), client_options);
+        Connection::client(example_handshake(), client_options, test::fixed_random({}));
     Connection server = Connection::server(deflate_on());
     server.receive(client.pending_output());
     client.consume_output(client.pending_output().size());

@@ -104,7 +104,7 @@ TEST(Rfc7692Section7_2_3_2, WithoutContextTakeoverTheBackReferenceIsInvalidData)
   DeflateAgreement agreement;
   agreement.server_no_context_takeover = true;
   EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, agreement), wire),
-            (Trace{"text Hello rsv=4", "error 1007"}));
+            (Trace{"text Hello rsv=4", "error 1007 invalid_compressed_data"}));
 }
 
 TEST(Rfc7692Section7_2_3_3, DeflateBlockWithNoCompression) {
@@ -184,33 +184,35 @@ TEST(Rfc7692Section6_1, ControlFramesInterleaveWithACompressedMessage) {
 
 TEST(Rfc7692Section6_1, Rsv1OnAContinuationFrameFailsWith1002) {
   const Bytes wire = bytes({0x41, 0x03, 0xf2, 0x48, 0xcd, 0xc0, 0x04, 0xc9, 0xc9, 0x07, 0x00});
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire), Trace{"error 1002"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire),
+            Trace{"error 1002 rsv_without_extension"});
 }
 
 TEST(Rfc7692Section6_1, Rsv1OnAControlFrameFailsWith1002) {
   EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), bytes({0xc9, 0x01, 0x00})),
-            Trace{"error 1002"});
+            Trace{"error 1002 rsv_without_extension"});
 }
 
 TEST(Rfc7692Section6, Rsv1WithoutTheExtensionFailsWith1002) {
   auto plain = [] { return Connection::open(Role::client, {}, test::fixed_random({})); };
   EXPECT_EQ(
       trace_at_every_split(plain, bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00})),
-      Trace{"error 1002"});
+      Trace{"error 1002 rsv_without_extension"});
 }
 
 TEST(Rfc7692Section7_2_2, DataThatIsNotDeflateFailsWith1007) {
   // BTYPE 11 is reserved (RFC 1951 §3.2.3).
   EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), bytes({0xc2, 0x02, 0x07, 0x00})),
-            Trace{"error 1007"});
+            Trace{"error 1007 invalid_compressed_data"});
 }
 
 TEST(Rfc7692Section7_2_2, TextIsValidatedAfterInflating) {
   // A stored block holding C3 28: invalid UTF-8 once inflated.
   const Bytes wire = bytes({0xc1, 0x07, 0x00, 0x02, 0x00, 0xfd, 0xff, 0xc3, 0x28});
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire), Trace{"error 1007"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire),
+            Trace{"error 1007 invalid_utf8"});
   EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, {}, streaming()), wire),
-            Trace{"error 1007"});
+            Trace{"error 1007 invalid_utf8"});
 }
 
 }  // namespace

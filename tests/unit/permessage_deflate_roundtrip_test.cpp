@@ -89,7 +89,7 @@ Trace receive_in_random_chunks(Connection& receiver, ByteView wire, std::mt19937
     scratch.assign(wire.begin() + static_cast<std::ptrdiff_t>(at),
                    wire.begin() + static_cast<std::ptrdiff_t>(at + piece));
     at += piece;
-    receiver.receive(MutableByteView(scratch));
+    receiver.receive_in_place(MutableByteView(scratch));
     while (auto event = receiver.next_event()) {
       if (const auto* fragment = std::get_if<FragmentReceived>(&*event)) {
         message.insert(message.end(), fragment->data.begin(), fragment->data.end());

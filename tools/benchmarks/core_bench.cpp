@@ -120,7 +120,7 @@ void wscore_parse(benchmark::State& state, Payload kind) {
   wscore::Connection connection = wscore::Connection::open(wscore::Role::server);
   std::size_t messages = 0;
   for (auto _ : state) {
-    connection.receive(MutableByteView(buffer.wire));
+    connection.receive_in_place(MutableByteView(buffer.wire));
     while (auto event = connection.next_event()) {
       const auto* message = std::get_if<wscore::MessageReceived>(&*event);
       benchmark::DoNotOptimize(message);
@@ -303,7 +303,7 @@ void deflate_roundtrip(benchmark::State& state, DeflateConfig config, bool infla
     wire_bytes += output.size();
     if (inflate) {
       wire.assign(output.begin(), output.end());
-      client.receive(MutableByteView(wire));
+      client.receive_in_place(MutableByteView(wire));
       while (auto event = client.next_event()) {
         benchmark::DoNotOptimize(std::get_if<wscore::MessageReceived>(&*event));
         ++messages;

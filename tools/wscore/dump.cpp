@@ -1,5 +1,6 @@
 // wscore dump: decodes a captured WebSocket byte stream (one direction) into one line per
 // frame, and reports protocol errors as the core does.
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "commands.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/frame_header.hpp"
+#include "wscore/frame_parser.hpp"
 
 namespace wscore::cli {
 namespace {
@@ -146,60 +148,84 @@ int dump(int argc, char** argv) {
   if (!from_client && at < bytes.size()) {
     from_client = at + 1 < bytes.size() && (static_cast<unsigned>(bytes[at + 1]) & 0x80) != 0;
   }
-  // The receiving side's connection judges the frames: a server reads what a client sent.
+  // The frame layer lists the frames and enforces the rules of each header; the receiving
+  // side's connection judges what needs more than one frame (fragmentation, UTF-8, Close).
+  const Role receiver = from_client.value_or(true) ? Role::server : Role::client;
+  FrameParser frames(receiver);
   ConnectionOptions options;
   options.delivery = DeliveryMode::streaming;
   options.max_frame_size = options.max_message_size = ~std::uint64_t{0};
-  Connection judge = Connection::open(from_client.value_or(true) ? Role::server : Role::client,
-                                      options, [](MutableByteView out) {
-                                        for (auto& b : out)
-                                          b = std::byte{0};
-                                      });
-  std::size_t frames = 0;
-  while (at < bytes.size()) {
-    FrameHeader header;
-    const FrameHeaderDecode decoded = decode_frame_header(ByteView(bytes).subspan(at), header);
-    if (decoded.status == FrameHeaderStatus::need_more) {
-      std::printf("truncated frame header at byte %zu (%zu bytes left)\n", at, bytes.size() - at);
-      return 1;
-    }
-    const std::size_t available = bytes.size() - at - decoded.header_size;
-    if (decoded.status == FrameHeaderStatus::complete) {
-      std::vector<std::byte> payload(
-          bytes.begin() + static_cast<std::ptrdiff_t>(at + decoded.header_size),
-          bytes.begin() + static_cast<std::ptrdiff_t>(
-                              at + decoded.header_size +
-                              std::min<std::uint64_t>(available, header.payload_length)));
-      if (header.masked) apply_mask(payload, header.mask_key);
-      std::printf("frame %-4zu fin=%d rsv=%d%d%d %-8s mask=%s len=%llu %s%s\n", frames,
-                  header.fin ? 1 : 0, (header.rsv >> 2) & 1, (header.rsv >> 1) & 1, header.rsv & 1,
-                  opcode_name(header.opcode), header.masked ? "yes" : "no ",
-                  static_cast<unsigned long long>(header.payload_length),
-                  preview(payload, preview_size).c_str(),
-                  available < header.payload_length ? " (truncated)" : "");
-    }
-    const std::size_t frame_size =
-        decoded.status == FrameHeaderStatus::complete
-            ? decoded.header_size + static_cast<std::size_t>(
-                                        std::min<std::uint64_t>(available, header.payload_length))
-            : bytes.size() - at;
-    judge.receive(ByteView(bytes).subspan(at, frame_size));
-    while (auto event = judge.next_event()) {
-      if (const auto* failure = std::get_if<ProtocolError>(&*event)) {
-        std::printf("error %u: %.*s\n", failure->code, static_cast<int>(failure->what.size()),
-                    failure->what.data());
+  Connection judge = Connection::open(receiver, options, [](MutableByteView out) {
+    for (auto& b : out)
+      b = std::byte{0};
+  });
+  const auto print_frame = [&](std::size_t index, const FrameHeader& header, ByteView shown,
+                               bool truncated) {
+    std::printf("frame %-4zu fin=%d rsv=%d%d%d %-8s mask=%s len=%llu %s%s\n", index,
+                header.fin ? 1 : 0, (header.rsv >> 2) & 1, (header.rsv >> 1) & 1, header.rsv & 1,
+                opcode_name(header.opcode), header.masked ? "yes" : "no ",
+                static_cast<unsigned long long>(header.payload_length),
+                preview(shown, preview_size).c_str(), truncated ? " (truncated)" : "");
+  };
+  const auto report = [](const ProtocolError& error) {
+    std::printf("error %u %.*s: %.*s\n", error.code,
+                static_cast<int>(violation_name(error.violation).size()),
+                violation_name(error.violation).data(), static_cast<int>(error.what().size()),
+                error.what().data());
+  };
+  std::size_t index = 0;
+  std::size_t frame_start = at;
+  std::vector<std::byte> shown;  // the first preview_size + 1 payload bytes, unmasked
+  std::array<std::byte, 4096> scratch;
+  for (;;) {
+    const FrameParser::Step step = frames.parse_copying(ByteView(bytes).subspan(at), scratch);
+    at += step.bytes_consumed;
+    switch (step.status) {
+      case FrameParser::Status::need_more:
+        if (frames.reading_payload()) {
+          print_frame(index, frames.header(), shown, true);
+          return 0;
+        }
+        if (at > frame_start) {
+          std::printf("truncated frame header at byte %zu (%zu bytes left)\n", frame_start,
+                      at - frame_start);
+          return 1;
+        }
+        return 0;
+      case FrameParser::Status::violation: {
+        const Violation violation = *frames.violation();
+        if (violation != Violation::length_high_bit_set) {
+          print_frame(index, frames.header(), {}, false);
+        }
+        report(ProtocolError{close_code_for(violation), violation});
         return 1;
       }
-      if (const auto* close = std::get_if<CloseReceived>(&*event)) {
-        std::printf("      close code %u%s%.*s\n", close->code, close->reason.empty() ? "" : " ",
-                    static_cast<int>(close->reason.size()), close->reason.data());
+      case FrameParser::Status::header:
+        shown.clear();
+        break;
+      case FrameParser::Status::payload: {
+        const std::size_t room = preview_size + 1 - std::min(shown.size(), preview_size + 1);
+        const ByteView piece = ByteView(step.payload).first(std::min(room, step.payload.size()));
+        shown.insert(shown.end(), piece.begin(), piece.end());
+        if (!step.frame_finished) break;
+        print_frame(index++, frames.header(), shown, false);
+        judge.receive(ByteView(bytes).subspan(frame_start, at - frame_start));
+        frame_start = at;
+        while (auto event = judge.next_event()) {
+          if (const auto* failure = std::get_if<ProtocolError>(&*event)) {
+            report(*failure);
+            return 1;
+          }
+          if (const auto* close = std::get_if<CloseReceived>(&*event)) {
+            std::printf("      close code %u%s%.*s\n", close->code,
+                        close->reason.empty() ? "" : " ", static_cast<int>(close->reason.size()),
+                        close->reason.data());
+          }
+        }
+        break;
       }
     }
-    at += frame_size;
-    ++frames;
-    if (decoded.status != FrameHeaderStatus::complete) break;
   }
-  return 0;
 }
 
 }  // namespace wscore::cli

@@ -136,8 +136,8 @@ std::unique_ptr<Client> Client::connect(EventLoop& loop, ClientOptions options,
   handshake.request.extensions = client->options_.extensions;
   handshake.nonce = nonce;
   Impl* impl = client->impl_.get();
-  client->ws_.emplace(Connection::client(
-      handshake, [impl](MutableByteView out) { impl->fill(out); }, client->options_.connection));
+  client->ws_.emplace(Connection::client(handshake, client->options_.connection,
+                                         [impl](MutableByteView out) { impl->fill(out); }));
   client->deadline_ms_ =
       loop.now_ms() + static_cast<std::uint64_t>(client->options_.connect_timeout.count());
   client->update_interest();
@@ -216,7 +216,7 @@ void Client::drive() {
   while (!finished_) {
     const StreamResult result = impl_->stream.read(buffer);
     if (result.kind == StreamResult::Kind::data) {
-      ws_->receive(MutableByteView(buffer).first(result.bytes));
+      ws_->receive_in_place(MutableByteView(buffer).first(result.bytes));
       handle_events();
       continue;
     }
@@ -254,7 +254,7 @@ void Client::handle_events() {
       reported_ = true;
     } else if (const auto* error = std::get_if<ProtocolError>(&*event)) {
       flush();
-      finish(error->code, error->what);
+      finish(error->code, error->what());
       return;
     } else if (const auto* lost = std::get_if<ConnectionLost>(&*event)) {
       finish(lost->code, {});

@@ -151,7 +151,7 @@ void ServerConnection::handle_bytes(MutableByteView bytes) {
     return;
   }
   if (phase_ == Phase::websocket) {
-    ws_.receive(bytes);
+    ws_.receive_in_place(bytes);
     handle_events();
   }
   // http_response: a client that keeps talking is ignored; we close after answering.
@@ -203,7 +203,10 @@ void ServerConnection::handle_events() {
     if (const auto* request = std::get_if<RequestReceived>(&*event)) {
       path_ = request->request->path();
       if (loop_.application().on_request(*this, *request->request)) {
-        ws_.accept();
+        if (ws_.accept() != ApiError::none) {
+          close_transport("accept failed");
+          return;
+        }
         ++loop_.counters().upgraded;
         opened_ = true;
         set_deadline(Deadline::idle, policy.idle_timeout);
@@ -211,7 +214,7 @@ void ServerConnection::handle_events() {
                   (ws_.deflate_agreement() ? " permessage-deflate" : ""));
         loop_.application().on_open(*this);
       } else {
-        ws_.reject(403, "forbidden");
+        (void)ws_.reject(403, "forbidden");
       }
     } else if (const auto* failed = std::get_if<HandshakeFailed>(&*event)) {
       loop_.log("handshake " + std::to_string(id_) + " failed " +
@@ -229,8 +232,8 @@ void ServerConnection::handle_events() {
       report_close(close->code, close->reason);
     } else if (const auto* error = std::get_if<ProtocolError>(&*event)) {
       loop_.log("protocol error " + std::to_string(id_) + " " + std::to_string(error->code) + " " +
-                std::string(error->what));
-      report_close(error->code, error->what);
+                std::string(error->what()));
+      report_close(error->code, error->what());
     } else if (const auto* lost = std::get_if<ConnectionLost>(&*event)) {
       report_close(lost->code, {});
     }
@@ -339,7 +342,7 @@ void ServerConnection::shut_down() {
   if (closed_) return;
   if (ws_.state() == ConnectionState::open) {
     close(close_code::going_away, "server shutting down");
-  } else if (ws_.state() != ConnectionState::closing) {
+  } else if (ws_.state() != ConnectionState::close_sent) {
     close_transport("server shutting down");
   }
 }

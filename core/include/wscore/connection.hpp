@@ -1,15 +1,18 @@
 // One WebSocket connection, either role, with no I/O (sans-IO): bytes in, events out; actions in,
 // bytes out. Nothing here reads a clock, a socket, a file or a random source of its own.
 //
-//   conn.receive(bytes_from_the_network);
+//   conn.receive(bytes_from_the_network);            // or receive_in_place(), zero-copy
 //   while (auto event = conn.next_event()) { ... handle *event ... }
 //   write(conn.pending_output()); conn.consume_output(bytes_written);
 //   if (conn.transport_action() == TransportAction::close_when_flushed && output is empty) close.
 //
-// Lifetimes: receive(MutableByteView) keeps a view of the caller's buffer and parses it lazily in
-// next_event(), unmasking payloads in place; the buffer must stay valid until next_event() returns
-// std::nullopt, after which the connection has copied whatever it still needs. Every view an
-// event carries stays valid until the next call of a non-const member of this connection.
+// Lifetimes: receive_in_place(MutableByteView) keeps a view of the caller's buffer and parses it
+// lazily in next_event(), unmasking payloads in place; the buffer must stay valid until
+// next_event() returns std::nullopt, after which the connection has copied whatever it still
+// needs. receive(ByteView) copies. Every view an event carries stays valid until the next call of
+// a non-const member of this connection.
+//
+// Where the connection is in its life is one enum, ConnectionState, changed in one place.
 #pragma once
 
 #include <array>
@@ -26,15 +29,15 @@
 #include "wscore/close_code.hpp"
 #include "wscore/events.hpp"
 #include "wscore/frame_header.hpp"
+#include "wscore/frame_parser.hpp"
 #include "wscore/handshake_request.hpp"
 #include "wscore/handshake_response.hpp"
 #include "wscore/mask.hpp"
 #include "wscore/permessage_deflate.hpp"
+#include "wscore/role.hpp"
 #include "wscore/utf8.hpp"
 
 namespace wscore {
-
-enum class Role : std::uint8_t { server, client };
 
 enum class DeliveryMode : std::uint8_t {
   whole_messages,  // MessageReceived, bounded by max_message_size
@@ -52,6 +55,10 @@ struct ConnectionOptions {
   std::uint64_t max_message_size = default_limit;  // over it: 1009 (both delivery modes)
   std::size_t max_handshake_size = 8 * 1024;       // request/response head; over it: 431
   DeliveryMode delivery = DeliveryMode::whole_messages;
+  // Server role: a request that does not ask for a WebSocket (no Upgrade naming "websocket",
+  // RFC 6455 §4.2.1 item 3) is reported as HttpRequestReceived, to be answered with respond(),
+  // instead of failing the handshake with 400. It is held to RFC 9112 all the same.
+  bool plain_http = false;
   bool auto_pong = true;  // answer each Ping with a Pong carrying its payload (RFC 6455 §5.5.2)
   // Server role: subprotocols we speak, in our order of preference. accept() picks the first
   // that the client offered unless told otherwise.
@@ -84,15 +91,27 @@ enum class TransportAction : std::uint8_t {
                        // close after a timeout of your choice if it does not
 };
 
+// Where a connection is in its life. Every change goes through one function (Connection::enter),
+// which allows only these steps:
+//   handshake -> awaiting_accept (server) | open (client) | failed
+//   awaiting_accept -> open (accept) | closed (reject, respond) | failed
+//   open -> close_sent | closed (the peer's Close, answered) | failed
+//   close_sent -> closed (the peer's Close) | failed
+// closed and failed are final.
 enum class ConnectionState : std::uint8_t {
-  handshake,  // opening handshake in progress
-  open,       // messages flow both ways
-  closing,    // we sent a Close and wait for the peer's (RFC 6455 §7.1.2)
-  closed,     // close handshake done, or the connection failed
+  handshake,        // opening handshake in progress
+  awaiting_accept,  // server: the request was reported; accept(), reject() or respond() next
+  open,             // messages flow both ways
+  close_sent,       // we sent a Close and wait for the peer's (RFC 6455 §7.1.2)
+  closed,           // the close handshake finished, or the request was answered and refused
+  failed,           // the connection failed: protocol error, bad handshake, lost or aborted
 };
 
-// Misuse of the API by the caller — never a protocol violation, nothing is sent.
-enum class ApiError : std::uint8_t {
+// Misuse of the API by the caller — never a protocol violation, nothing is sent. Every result of
+// this type must be looked at ([[nodiscard]]).
+// (clang-format 14 misreads an attribute on an enum.)
+// clang-format off
+enum class [[nodiscard]] ApiError : std::uint8_t {
   none,
   wrong_state,                // e.g. send before the handshake or after close()
   message_in_progress,        // a fragmented send is unfinished
@@ -106,9 +125,24 @@ enum class ApiError : std::uint8_t {
   extension_conflict,         // permessage-deflate named by the caller while the connection
                               // negotiates it, or enable_deflate() when it is in force already
   out_of_memory,              // zlib could not get memory in the middle of a compressed message
+  plain_http_not_enabled,     // respond() without ConnectionOptions::plain_http
+  outbound_buffer_full,       // Driver: over DriverPolicy::max_outbound_buffer (backpressure)
 };
+// clang-format on
 
 [[nodiscard]] const char* to_string(ApiError error) noexcept;
+
+// How a server accepts a WebSocket request (Connection::accept).
+struct AcceptOptions {
+  // nullopt picks from ConnectionOptions::subprotocols; a value must be one the client offered
+  // (RFC 6455 §4.2.2), and an empty one means none.
+  std::optional<std::string_view> subprotocol = std::nullopt;
+  // Sec-WebSocket-Extensions value for extensions the caller implements itself (not
+  // permessage-deflate, which the connection negotiates), and the RSV bits they claim (§5.8).
+  std::string_view extensions = {};
+  std::uint8_t extension_rsv_bits = 0;
+  std::span<const HttpHeader> extra_headers = {};
+};
 
 // A frame header encoded for the zero-copy send path.
 struct FrameHead {
@@ -127,9 +161,10 @@ class Connection {
   // make an invalid request (a header value with CR or LF, a subprotocol that is not a token, a
   // target that is not "/path?query") queue nothing: the connection is closed at once and
   // next_event() reports HandshakeFailed with status 0.
-  static Connection client(const ClientHandshake& handshake, RandomSource random,
-                           ConnectionOptions options = {});
+  static Connection client(const ClientHandshake& handshake, ConnectionOptions options,
+                           RandomSource random);
   // A connection whose handshake happened elsewhere (an HTTP server, a test, a fuzzer).
+  // Every factory takes what the connection is first, then its options, then randomness.
   static Connection open(Role role, ConnectionOptions options = {}, RandomSource random = {});
 
   Connection(Connection&&) noexcept;
@@ -137,27 +172,32 @@ class Connection {
   ~Connection();
 
   // --- input ---
-  // Zero-copy: the connection parses `input` in place (unmasking payloads in it).
-  void receive(MutableByteView input);
-  // Copying: for a buffer the connection may not write.
+  // Copies `input` (only what the next call of next_event() does not parse is kept).
   void receive(ByteView input);
-  // The transport reached end of stream.
+  // Zero-copy: the connection parses `input` where it is, unmasking payloads in it.
+  void receive_in_place(MutableByteView input);
+  // The transport reached end of stream. Once the input before it is parsed, a connection whose
+  // close handshake had not finished reports ConnectionLost (1006, RFC 6455 §7.1.5).
   void receive_eof();
+  // The transport gave up on the connection (a timeout, a failed write, a TLS error): reports
+  // ConnectionLost{1006, reason} (HandshakeFailed{0, reason} during the opening handshake) and
+  // reads and writes nothing more. Does nothing once the connection is closed or failed.
+  void abort(std::string_view reason);
   // The next event, or nullopt when more input is needed (or after the last event).
   [[nodiscard]] std::optional<Event> next_event();
 
   // --- opening handshake (server role) ---
-  // Accepts the request reported by RequestReceived. `subprotocol`: nullopt picks from
-  // ConnectionOptions::subprotocols; a value must be one the client offered (RFC 6455 §4.2.2).
-  ApiError accept(std::optional<std::string_view> subprotocol = std::nullopt,
-                  std::string_view extensions_response = {}, std::uint8_t extension_rsv_bits = 0,
-                  std::span<const HttpHeader> extra_headers = {});
+  // Accepts the request reported by RequestReceived (RFC 6455 §4.2.2).
+  ApiError accept(const AcceptOptions& options = {});
   // Refuses it with an HTTP error response (e.g. 403 for a foreign Origin).
   ApiError reject(int status, std::string_view body, std::span<const HttpHeader> headers = {});
+  // Answers the plain HTTP request reported by HttpRequestReceived (ConnectionOptions::
+  // plain_http); the connection is then closed (Connection: close).
+  ApiError respond(const HttpResponse& response);
   // Client role: RSV bits that the extensions in the server's response claim (RFC 6455 §5.8).
   // permessage-deflate's RSV1 is added by the connection itself when it negotiates it.
   void set_extension_rsv_bits(std::uint8_t bits) noexcept {
-    extension_rsv_bits_ = deflate_ ? bits | rsv_bit::rsv1 : bits;
+    frames_.set_extension_rsv_bits(deflate_ ? bits | rsv_bit::rsv1 : bits);
   }
   // Puts permessage-deflate in force on a connection whose handshake happened elsewhere (after
   // open(), before any data message), with what was agreed there (e.g. by accept_deflate_offer
@@ -194,6 +234,9 @@ class Connection {
     return ByteView{output_}.subspan(output_consumed_);
   }
   void consume_output(std::size_t bytes_written) noexcept;
+  // Copies as much pending output as fits into `out`, consumes it and returns how much: for a
+  // transport that writes from buffers of its own.
+  std::size_t write_output(MutableByteView out) noexcept;
 
   // --- state ---
   [[nodiscard]] Role role() const noexcept { return role_; }
@@ -210,36 +253,43 @@ class Connection {
   [[nodiscard]] std::size_t memory_usage() const noexcept;
 
  private:
-  enum class ReadState : std::uint8_t {
-    handshake,        // parsing the opening handshake
-    awaiting_accept,  // server: request reported, waiting for accept()/reject()
-    frame_header,     // reading a frame header
-    frame_payload,    // reading a frame payload
-    inflating,        // streaming a compressed message: handing out what its bytes inflate to
-    done,             // nothing more is read (peer closed, connection failed, EOF)
-  };
+  // What next_event() reads while the connection is open: frames, or (streaming a compressed
+  // message) more of what the bytes already taken inflate to.
+  enum class ReadState : std::uint8_t { frames, inflating };
   struct HandshakeState;
   struct DeflateState;
 
   Connection(Role role, ConnectionOptions options, RandomSource random);
 
+  // The one place where state_ changes (see ConnectionState); entering closed or failed drops
+  // the unparsed input and any message in progress.
+  void enter(ConnectionState next) noexcept;
+  [[nodiscard]] bool reading() const noexcept;
+
   std::optional<Event> next_handshake_event();
+  std::optional<Event> next_server_handshake_event();
+  std::optional<Event> next_client_handshake_event();
+  std::optional<Event> fail_handshake(HttpError error);
   void release_finished_handshake() noexcept;
   bool find_whole_small_frame(std::size_t& header_size, std::size_t& payload_size) const noexcept;
   std::optional<Event> read_whole_small_frame(std::size_t header_size, std::size_t payload_size);
   std::optional<Event> next_event_general();
-  std::optional<Event> read_frame_header();
+  std::optional<Event> read_frame();
+  [[nodiscard]] std::optional<Violation> start_frame(const FrameHeader& frame);
   std::optional<Event> read_frame_payload();
   std::optional<Event> finish_control_frame(ByteView payload);
   std::optional<Event> deliver_data(ByteView chunk, bool frame_finished);
+  [[nodiscard]] std::optional<Violation> check_text(ByteView piece, bool message_finished);
   // permessage-deflate (connection_deflate.cpp).
   void start_deflate(const DeflateAgreement& agreement);
   std::optional<Event> read_compressed_payload();
   std::optional<Event> inflate_next_piece();
   std::optional<Event> inflate_into_message(ByteView chunk, bool frame_finished);
+  [[nodiscard]] std::optional<Violation> first_inflate_violation(
+      ByteView piece, std::uint64_t size_before, MessageDecompressor::Status status);
   bool should_compress(std::size_t size, Compression compression) const noexcept;
   bool write_compressed(Opcode opcode, ByteView data, bool last);
-  std::optional<Event> fail(std::uint16_t code, std::string_view what);
+  std::optional<Event> fail(Violation violation);
   void stash_unparsed();
   void append_to_unparsed(ByteView input);
 
@@ -254,25 +304,24 @@ class Connection {
 
   Role role_;
   ConnectionState state_ = ConnectionState::handshake;
-  ReadState read_state_ = ReadState::handshake;
+  ReadState read_state_ = ReadState::frames;
   ConnectionOptions options_;
   RandomSource random_;
   std::unique_ptr<HandshakeState> handshake_;  // freed once the connection is open
   std::string subprotocol_;
-  std::uint8_t extension_rsv_bits_ = 0;
   std::unique_ptr<DeflateState> deflate_;  // while permessage-deflate is in force
+  // An event decided outside next_event() (refused client options, abort()), reported by the
+  // next call of it; with the reason abort() was given.
+  std::optional<Event> queued_event_;
+  std::string abort_reason_;
 
   // Input not yet parsed: a view of the caller's buffer or of owned_input_.
   MutableByteView unparsed_;
   std::vector<std::byte> owned_input_;
-  bool eof_ = false;
+  bool input_ended_ = false;  // receive_eof(): no input follows unparsed_
 
-  // The frame being read.
-  FrameHeader frame_{};
-  std::uint64_t frame_remaining_ = 0;    // payload bytes still to come
-  std::uint64_t frame_mask_offset_ = 0;  // payload bytes already unmasked
-  std::array<std::byte, max_frame_header_size> header_bytes_{};
-  std::uint8_t header_bytes_size_ = 0;
+  // The frame layer, and the payload of a control frame split across inputs.
+  FrameParser frames_;
   std::array<std::byte, max_control_payload_size> control_payload_{};
 
   // The message being read (RFC 6455 §5.4).
@@ -290,12 +339,6 @@ class Connection {
   bool sending_compressed_ = false;
   MessageType sending_type_ = MessageType::binary;
   Utf8Validator sending_utf8_;
-
-  // Close handshake (RFC 6455 §7).
-  bool close_sent_ = false;
-  bool close_received_ = false;
-  bool failed_ = false;
-  std::string_view invalid_request_;  // client options refused: why, for HandshakeFailed once
 
   // Output: bytes before output_consumed_ are written already.
   std::vector<std::byte> output_;

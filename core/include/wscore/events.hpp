@@ -11,6 +11,7 @@
 #include "wscore/handshake_request.hpp"
 #include "wscore/handshake_response.hpp"
 #include "wscore/http_error.hpp"
+#include "wscore/violation.hpp"
 
 namespace wscore {
 
@@ -18,6 +19,12 @@ enum class MessageType : std::uint8_t { text = 1, binary = 2 };
 
 // Server role: a valid opening handshake arrived. Answer with Connection::accept() or reject().
 struct RequestReceived {
+  const HandshakeRequest* request;
+};
+
+// Server role with ConnectionOptions::plain_http: a valid HTTP/1.x request that does not ask
+// for a WebSocket (RFC 6455 §4.2.1 item 3). Answer it with Connection::respond().
+struct HttpRequestReceived {
   const HandshakeRequest* request;
 };
 
@@ -69,18 +76,32 @@ struct CloseReceived {
 // The peer broke the protocol. A Close with `code` is queued (RFC 6455 §7.1.7: fail the
 // connection); no event follows; flush the output and close the transport.
 struct ProtocolError {
-  std::uint16_t code;  // 1002, 1007, 1009, ...
-  std::string_view what;
+  std::uint16_t code;   // 1002, 1007, 1009, ...: close_code_for(violation)
+  Violation violation;  // which rule the peer broke
+  std::string_view what() const noexcept { return to_string(violation); }
 };
 
-// The transport reported end of stream before the close handshake finished (RFC 6455 §7.1.5:
-// the close code is then 1006).
+// The connection ended before its close handshake finished: the transport reached end of stream
+// (RFC 6455 §7.1.5) or gave up (Connection::abort: a timeout, a failed write). The close code is
+// then 1006, which is never sent (§7.4.1).
 struct ConnectionLost {
   std::uint16_t code;
+  std::string_view reason;  // what the transport said, or "end of stream without a Close"
 };
 
-using Event = std::variant<RequestReceived, HandshakeCompleted, HandshakeFailed, MessageReceived,
-                           FragmentReceived, PingReceived, PongReceived, CloseReceived,
-                           ProtocolError, ConnectionLost>;
+using Event = std::variant<RequestReceived, HttpRequestReceived, HandshakeCompleted,
+                           HandshakeFailed, MessageReceived, FragmentReceived, PingReceived,
+                           PongReceived, CloseReceived, ProtocolError, ConnectionLost>;
+
+// Builds a visitor for std::visit from lambdas, one per event type: std::visit then refuses to
+// compile a dispatch that forgets one, so no event can be dropped silently.
+//   std::visit(Overloaded{[](const MessageReceived& m) {...}, ..., [](const ConnectionLost&) {}},
+//              event);
+template <class... Handlers>
+struct Overloaded : Handlers... {
+  using Handlers::operator()...;
+};
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 }  // namespace wscore

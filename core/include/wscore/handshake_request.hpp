@@ -65,10 +65,13 @@ class HandshakeRequest {
 class HandshakeRequestParser {
  public:
   static constexpr std::size_t default_max_head_size = 8 * 1024;
-  explicit HandshakeRequestParser(std::size_t max_head_size = default_max_head_size) noexcept
-      : head_scanner_(max_head_size) {}
+  // With `plain_http`, a request that does not ask for a WebSocket completes as http_request
+  // instead of failing (see feed()).
+  explicit HandshakeRequestParser(std::size_t max_head_size = default_max_head_size,
+                                  bool plain_http = false) noexcept
+      : head_scanner_(max_head_size), plain_http_(plain_http) {}
 
-  enum class Status { need_more, complete, failed };
+  enum class Status { need_more, complete, http_request, failed };
   struct Result {
     Status status;
     std::size_t bytes_consumed;  // never past the end of the head: later bytes are frames
@@ -95,12 +98,18 @@ class HandshakeRequestParser {
   //     400  Origin repeated
   //     400  Sec-WebSocket-Protocol element that is not a token, or repeated (§4.1 item 10)
   //     400  Sec-WebSocket-Extensions that does not follow the §9.1 grammar
+  // With plain_http, the version (other than 1.x) and method checks wait for the end of the head;
+  // a head without an Upgrade naming "websocket" then completes as http_request once it passes
+  // RFC 9112's checks (400 for a bad request line or field, a missing or repeated Host in
+  // HTTP/1.1, an invalid Host; 505 for a version other than 1.x), with any method; every other
+  // head goes through the checks above.
   // bytes_consumed counts the bytes taken by this call; on failure it runs up to and including
   // the byte at which the error was found. After complete or failed, feed() takes nothing.
   Result feed(ByteView input);
 
   Status status() const noexcept { return status_; }
-  const HandshakeRequest& request() const noexcept { return request_; }  // when complete
+  // When complete or http_request (then only method, target, path, query, host and headers).
+  const HandshakeRequest& request() const noexcept { return request_; }
   HandshakeRequest take_request() noexcept { return std::move(request_); }
   HttpError error() const noexcept { return error_; }  // when failed
 
@@ -108,8 +117,10 @@ class HandshakeRequestParser {
   Result fail(int status, std::string_view what, std::size_t bytes_consumed) noexcept;
   // Checks the complete head and fills in request_'s views; returns an error if it fails.
   std::optional<HttpError> finish_request();
+  std::optional<HttpError> finish_upgrade_request();
 
   detail::HttpHeadScanner head_scanner_;
+  bool plain_http_;
   Status status_ = Status::need_more;
   HandshakeRequest request_;
   HttpError error_;
@@ -122,7 +133,7 @@ class HandshakeRequestParser {
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")) (RFC 6455 §4.2.2 item 5.4).
 [[nodiscard]] std::string compute_accept_key(std::string_view key);
 
-struct AcceptOptions {
+struct AcceptResponse {
   std::string_view subprotocol{};  // empty: no Sec-WebSocket-Protocol header
   std::string_view extensions{};   // formatted Sec-WebSocket-Extensions value, or empty
   std::span<const HttpHeader> extra_headers{};
@@ -130,7 +141,22 @@ struct AcceptOptions {
 
 // Appends "HTTP/1.1 101 Switching Protocols" with Upgrade, Connection, Sec-WebSocket-Accept and
 // the chosen subprotocol and extensions (RFC 6455 §4.2.2 item 5).
-void write_accept_response(std::string& out, std::string_view key, const AcceptOptions& options);
+void write_accept_response(std::string& out, std::string_view key, const AcceptResponse& fields);
+
+// A plain HTTP response to a request that did not ask for a WebSocket.
+struct HttpResponse {
+  int status = 404;
+  std::string_view content_type = "text/plain; charset=utf-8";
+  std::string_view body = "not found\n";
+  std::span<const HttpHeader> headers = {};  // more header fields (validated by respond())
+  bool head_only = false;  // the request was HEAD: the same headers, no body (RFC 9110 §9.3.2)
+};
+
+// Appends a whole HTTP/1.1 response: the status line with the reason phrase of the one table
+// (detail::reason_phrase), Content-Type, Content-Length, Connection: close (we answer one request
+// per connection), `Allow: GET, HEAD` on a 405 that names none (RFC 9110 §15.5.6), the extra
+// headers, then the body unless head_only.
+void write_http_response(std::string& out, const HttpResponse& response);
 
 // Appends an error response: status line with the standard reason phrase (empty for a status
 // without one; a status outside 100-599 is written as 500), Content-Type text/plain,

@@ -1,0 +1,230 @@
+// The session driver: one Wait enum, changed by wait_for() and note_state(), says what the
+// connection waits for and until when; advance() acts when that time has come.
+#include "wscore/driver.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wscore {
+
+Driver::Driver(Connection connection, DriverPolicy policy, Milliseconds now)
+    : connection_(std::move(connection)), policy_(policy), now_(now) {
+  wait_for(Wait::handshake, policy_.handshake_timeout);
+  note_state();
+}
+
+Driver Driver::server(ConnectionOptions options, DriverPolicy policy, Milliseconds now) {
+  return Driver(Connection::server(std::move(options)), policy, now);
+}
+
+Driver Driver::client(const ClientHandshake& handshake, ConnectionOptions options,
+                      RandomSource random, DriverPolicy policy, Milliseconds now) {
+  return Driver(Connection::client(handshake, std::move(options), std::move(random)), policy, now);
+}
+
+void Driver::wait_for(Wait wait, Milliseconds timeout) noexcept {
+  wait_ = wait;
+  deadline_ = now_ + timeout;
+}
+
+void Driver::receive(ByteView bytes, Milliseconds now) {
+  now_ = now;
+  connection_.receive(bytes);
+}
+
+void Driver::receive_in_place(MutableByteView bytes, Milliseconds now) {
+  now_ = now;
+  connection_.receive_in_place(bytes);
+}
+
+void Driver::receive_eof(Milliseconds now) {
+  now_ = now;
+  peer_closed_ = true;
+  connection_.receive_eof();
+  note_state();
+}
+
+void Driver::abort(std::string_view reason) {
+  connection_.abort(reason);
+  note_state();
+}
+
+void Driver::advance(Milliseconds now) {
+  now_ = now;
+  if (wait_ == Wait::nothing || now_ < deadline_) return;
+  switch (wait_) {
+    case Wait::handshake:
+      connection_.abort("handshake timeout");
+      break;
+    case Wait::idle:
+      // Keep-alive: a quiet peer gets a Ping and pong_timeout to answer (RFC 6455 §5.5.2).
+      if (connection_.ping() == ApiError::none) {
+        wait_for(Wait::pong, policy_.pong_timeout);
+        update_backpressure();
+        return;
+      }
+      wait_for(Wait::closing, policy_.close_timeout);
+      break;
+    case Wait::pong:
+      connection_.abort("no Pong within the pong timeout");
+      break;
+    case Wait::closing:
+      // The peer did not finish the close handshake, close TCP (§7.1.1) or read our last bytes.
+      connection_.abort("close timeout");
+      wait_ = Wait::nothing;
+      break;
+    case Wait::nothing:
+      break;
+  }
+  note_state();
+}
+
+std::optional<Event> Driver::next_event() {
+  std::optional<Event> event = connection_.next_event();
+  if (event) note_event(*event);
+  note_state();
+  update_backpressure();
+  return event;
+}
+
+void Driver::note_event(const Event& event) noexcept {
+  const bool traffic = std::holds_alternative<MessageReceived>(event) ||
+                       std::holds_alternative<FragmentReceived>(event) ||
+                       std::holds_alternative<PingReceived>(event) ||
+                       std::holds_alternative<PongReceived>(event);
+  // Anything the peer sends shows it is alive; the Pong to our Ping among it.
+  if (traffic && (wait_ == Wait::idle || wait_ == Wait::pong)) {
+    wait_for(Wait::idle, policy_.idle_timeout);
+  }
+}
+
+void Driver::note_state() noexcept {
+  switch (connection_.state()) {
+    case ConnectionState::handshake:
+    case ConnectionState::awaiting_accept:
+      return;  // Wait::handshake from construction
+    case ConnectionState::open:
+      if (wait_ == Wait::handshake) wait_for(Wait::idle, policy_.idle_timeout);
+      return;
+    case ConnectionState::close_sent:
+      if (wait_ != Wait::closing) wait_for(Wait::closing, policy_.close_timeout);
+      return;
+    case ConnectionState::closed:
+    case ConnectionState::failed:
+      break;
+  }
+  if (wait_ == Wait::nothing) return;
+  const bool flushed = connection_.pending_output().empty();
+  const bool done = connection_.transport_action() == TransportAction::await_peer_close
+                        ? flushed && peer_closed_
+                        : flushed;
+  if (done) {
+    wait_ = Wait::nothing;
+  } else if (wait_ != Wait::closing) {
+    wait_for(Wait::closing, policy_.close_timeout);
+  }
+}
+
+void Driver::update_backpressure() noexcept {
+  const std::size_t buffered = buffered_amount();
+  if (buffered > policy_.max_outbound_buffer) reading_paused_ = true;
+  if (buffered <= policy_.max_outbound_buffer / 2) reading_paused_ = false;
+}
+
+ApiError Driver::accept(const AcceptOptions& options) {
+  const ApiError result = connection_.accept(options);
+  note_state();
+  return result;
+}
+
+ApiError Driver::reject(int status, std::string_view body, std::span<const HttpHeader> headers) {
+  const ApiError result = connection_.reject(status, body, headers);
+  note_state();
+  return result;
+}
+
+ApiError Driver::respond(const HttpResponse& response) {
+  const ApiError result = connection_.respond(response);
+  note_state();
+  return result;
+}
+
+ApiError Driver::send(MessageType type, ByteView data, Compression compression) {
+  if (buffered_amount() > policy_.max_outbound_buffer) return ApiError::outbound_buffer_full;
+  const ApiError result = connection_.send(type, data, compression);
+  update_backpressure();
+  return result;
+}
+
+ApiError Driver::send_fragment(MessageType type, ByteView data, bool last,
+                               Compression compression) {
+  if (buffered_amount() > policy_.max_outbound_buffer) return ApiError::outbound_buffer_full;
+  const ApiError result = connection_.send_fragment(type, data, last, compression);
+  update_backpressure();
+  return result;
+}
+
+ApiError Driver::ping(ByteView data) {
+  const ApiError result = connection_.ping(data);
+  update_backpressure();
+  return result;
+}
+
+ApiError Driver::close(std::uint16_t code, std::string_view reason) {
+  const ApiError result = connection_.close(code, reason);
+  note_state();
+  return result;
+}
+
+void Driver::shut_down(std::string_view reason) {
+  switch (connection_.state()) {
+    case ConnectionState::open:
+      (void)close(close_code::going_away, reason);
+      return;
+    case ConnectionState::handshake:
+    case ConnectionState::awaiting_accept:
+      abort(reason);
+      return;
+    case ConnectionState::close_sent:
+    case ConnectionState::closed:
+    case ConnectionState::failed:
+      return;
+  }
+}
+
+void Driver::consume_output(std::size_t bytes_written) noexcept {
+  connection_.consume_output(bytes_written);
+  if (connection_.pending_output().empty() &&
+      connection_.transport_action() == TransportAction::keep_open) {
+    connection_.release_idle_buffers();
+  }
+  update_backpressure();
+  note_state();
+}
+
+std::size_t Driver::write_output(MutableByteView out) noexcept {
+  const ByteView pending = pending_output();
+  const std::size_t size = std::min(pending.size(), out.size());
+  if (size != 0) std::memcpy(out.data(), pending.data(), size);
+  consume_output(size);
+  return size;
+}
+
+bool Driver::wants_read() const noexcept {
+  if (reading_paused_ || peer_closed_ || wait_ == Wait::nothing) return false;
+  // A client waiting for the server to close TCP reads to see it (RFC 6455 §7.1.1).
+  return connection_.transport_action() != TransportAction::close_when_flushed;
+}
+
+bool Driver::should_close() const noexcept {
+  const ConnectionState state = connection_.state();
+  const bool over = state == ConnectionState::closed || state == ConnectionState::failed;
+  return over && wait_ == Wait::nothing;
+}
+
+std::optional<Milliseconds> Driver::next_deadline() const noexcept {
+  if (wait_ == Wait::nothing) return std::nullopt;
+  return deadline_;
+}
+
+}  // namespace wscore

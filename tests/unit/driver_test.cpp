@@ -1,0 +1,287 @@
+// The session driver's policy with a fake clock and no sockets: handshake, idle, pong and close
+// deadlines, the close timing of RFC 6455 §7.1.1, backpressure, shutdown and aborts.
+#include "wscore/driver.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "support/trace.hpp"
+
+namespace wscore {
+namespace {
+
+using namespace std::chrono_literals;
+using test::describe;
+
+DriverPolicy test_policy() {
+  DriverPolicy policy;
+  policy.handshake_timeout = 10s;
+  policy.idle_timeout = 60s;
+  policy.pong_timeout = 10s;
+  policy.close_timeout = 5s;
+  policy.max_outbound_buffer = 1000;
+  return policy;
+}
+
+ClientHandshake example_handshake() {
+  ClientHandshake handshake{};
+  handshake.request.host = "example.com";
+  handshake.request.target = "/chat";
+  return handshake;
+}
+
+// A client and a server driver on one fake clock, with the wire between them in our hands.
+struct Pair {
+  Milliseconds now{0};
+  Driver server = Driver::server({}, test_policy(), now);
+  Driver client =
+      Driver::client(example_handshake(), {}, test::fixed_random({}), test_policy(), now);
+  std::vector<std::string> server_events, client_events;
+
+  // Delivers what `from` wrote to `to` and records the events `to` reports.
+  void deliver(Driver& from, Driver& to, std::vector<std::string>& events) {
+    const std::vector<std::byte> wire(from.pending_output().begin(), from.pending_output().end());
+    from.consume_output(wire.size());
+    to.receive(wire, now);
+    drain(to, events);
+  }
+  void drain(Driver& driver, std::vector<std::string>& events) {
+    while (auto event = driver.next_event()) {
+      events.push_back(describe(*event));
+      if (std::holds_alternative<RequestReceived>(*event)) {
+        EXPECT_EQ(driver.accept(), ApiError::none);
+      }
+    }
+  }
+  void to_server() { deliver(client, server, server_events); }
+  void to_client() { deliver(server, client, client_events); }
+  void open() {
+    to_server();
+    to_client();
+    ASSERT_EQ(server.connection().state(), ConnectionState::open);
+    ASSERT_EQ(client.connection().state(), ConnectionState::open);
+  }
+  void advance_to(Milliseconds time) {
+    now = time;
+    server.advance(now);
+    client.advance(now);
+    drain(server, server_events);
+    drain(client, client_events);
+  }
+};
+
+TEST(DriverHandshake, ServerGivesUpOnAnOpeningHandshakeThatDoesNotFinish) {
+  Driver server = Driver::server({}, test_policy(), 1000ms);
+  EXPECT_EQ(server.next_deadline(), 11000ms);
+  server.advance(10999ms);
+  EXPECT_FALSE(server.next_event());
+  EXPECT_FALSE(server.should_close());
+  server.advance(11000ms);
+  const auto event = server.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(describe(*event), "handshake-failed 0");
+  EXPECT_EQ(std::get<HandshakeFailed>(*event).error.what, "handshake timeout");
+  EXPECT_TRUE(server.should_close());
+  EXPECT_FALSE(server.wants_read());
+}
+
+TEST(DriverHandshake, OpenConnectionWaitsForTrafficUntilTheIdleTimeout) {
+  Pair pair;
+  pair.now = 2s;
+  pair.open();
+  EXPECT_EQ(pair.client_events, (std::vector<std::string>{"handshake 101"}));
+  EXPECT_EQ(pair.server.next_deadline(), 62s);
+  EXPECT_TRUE(pair.server.wants_read());
+  EXPECT_FALSE(pair.server.should_close());
+}
+
+// RFC 6455 §5.5.2: a Ping keeps the connection alive; its Pong resets the idle timer.
+TEST(DriverKeepAlive, QuietPeerGetsAPingAndItsPongKeepsTheConnection) {
+  Pair pair;
+  pair.open();
+  pair.advance_to(60s);
+  ASSERT_FALSE(pair.server.pending_output().empty()) << "a keep-alive Ping";
+  EXPECT_EQ(pair.server.next_deadline(), 70s) << "pong_timeout to answer";
+  pair.to_client();  // the client's connection answers with a Pong on its own
+  EXPECT_EQ(pair.client_events, (std::vector<std::string>{"handshake 101", "ping "}));
+  pair.to_server();  // the client went quiet too: its own Ping, then the Pong
+  EXPECT_EQ(pair.server_events, (std::vector<std::string>{"request /chat", "ping ", "pong "}));
+  EXPECT_EQ(pair.server.next_deadline(), 120s) << "idle again";
+  pair.advance_to(75s);
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+}
+
+TEST(DriverKeepAlive, NoPongWithinThePongTimeoutLosesTheConnectionWith1006) {
+  Pair pair;
+  pair.open();
+  pair.advance_to(60s);
+  pair.advance_to(69999ms);
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+  pair.advance_to(70s);
+  EXPECT_EQ(pair.server_events.back(), "lost 1006");
+  EXPECT_TRUE(pair.server.should_close());
+  EXPECT_TRUE(pair.server.pending_output().empty()) << "nothing more is written";
+}
+
+TEST(DriverKeepAlive, MessagesResetTheIdleTimer) {
+  Pair pair;
+  pair.open();
+  pair.now = 50s;
+  ASSERT_EQ(pair.client.send(MessageType::text, as_bytes(std::string_view("hi"))), ApiError::none);
+  pair.to_server();
+  EXPECT_EQ(pair.server.next_deadline(), 110s);
+  pair.advance_to(60s);
+  EXPECT_TRUE(pair.server.pending_output().empty()) << "no Ping yet";
+}
+
+// RFC 6455 §7.1.1: the server closes TCP first, once its reply Close is written.
+TEST(DriverClose, ServerClosesTcpOnceItsReplyCloseIsWritten) {
+  Pair pair;
+  pair.open();
+  ASSERT_EQ(pair.client.close(close_code::normal, "bye"), ApiError::none);
+  pair.to_server();
+  EXPECT_EQ(pair.server_events.back(), "close 1000 bye");
+  EXPECT_FALSE(pair.server.should_close()) << "the reply is not written yet";
+  EXPECT_FALSE(pair.server.wants_read());
+  pair.to_client();
+  EXPECT_TRUE(pair.server.should_close());
+  // The client waits for the server's TCP close ...
+  EXPECT_EQ(pair.client_events.back(), "close 1000");
+  EXPECT_FALSE(pair.client.should_close());
+  EXPECT_TRUE(pair.client.wants_read());
+  // ... and sees it as the end of the stream, with no further event.
+  pair.client.receive_eof(pair.now);
+  EXPECT_FALSE(pair.client.next_event());
+  EXPECT_TRUE(pair.client.should_close());
+}
+
+TEST(DriverClose, ClientGivesUpWaitingForTheServersTcpCloseAfterTheCloseTimeout) {
+  Pair pair;
+  pair.open();
+  ASSERT_EQ(pair.client.close(), ApiError::none);
+  pair.to_server();
+  pair.to_client();
+  EXPECT_FALSE(pair.client.should_close());
+  EXPECT_EQ(pair.client.next_deadline(), 5s);
+  pair.advance_to(5s);
+  EXPECT_TRUE(pair.client.should_close());
+  EXPECT_EQ(pair.client_events.back(), "close 1000") << "the clean close stays the last word";
+}
+
+TEST(DriverClose, PeerThatNeverAnswersOurCloseIsLostAfterTheCloseTimeout) {
+  Pair pair;
+  pair.open();
+  pair.advance_to(1s);  // actions count from the latest time the transport passed
+  ASSERT_EQ(pair.server.close(close_code::going_away, "later"), ApiError::none);
+  EXPECT_EQ(pair.server.next_deadline(), 6s);
+  pair.advance_to(6s);
+  EXPECT_EQ(pair.server_events.back(), "lost 1006");
+  EXPECT_TRUE(pair.server.should_close());
+}
+
+TEST(DriverClose, FailedConnectionWhoseCloseIsNotReadIsDroppedAfterTheCloseTimeout) {
+  Pair pair;
+  pair.open();
+  // RFC 6455 §5.1: an unmasked frame from a client fails the connection with 1002.
+  pair.server.receive(test::unmasked_frame(0x81, as_bytes(std::string_view("x"))), 3s);
+  pair.drain(pair.server, pair.server_events);
+  EXPECT_EQ(pair.server_events.back(), "error 1002 unmasked_frame_from_client");
+  EXPECT_FALSE(pair.server.should_close()) << "the Close frame is still to be written";
+  pair.advance_to(8s);
+  EXPECT_TRUE(pair.server.should_close());
+}
+
+TEST(DriverClose, EndOfStreamWhileOpenIsConnectionLost) {
+  Pair pair;
+  pair.open();
+  pair.server.receive_eof(pair.now);
+  pair.drain(pair.server, pair.server_events);
+  EXPECT_EQ(pair.server_events.back(), "lost 1006");
+  EXPECT_TRUE(pair.server.should_close());
+}
+
+TEST(DriverClose, AbortReportsTheTransportsReasonOnce) {
+  Pair pair;
+  pair.open();
+  pair.server.abort("write failed: broken pipe");
+  const auto event = pair.server.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(std::get<ConnectionLost>(*event).reason, "write failed: broken pipe");
+  EXPECT_EQ(std::get<ConnectionLost>(*event).code, close_code::abnormal_closure);
+  pair.server.abort("again");
+  EXPECT_FALSE(pair.server.next_event());
+  EXPECT_TRUE(pair.server.should_close());
+}
+
+TEST(DriverShutdown, OpenConnectionGetsA1001CloseAndOneBeingOpenedIsDropped) {
+  Pair pair;
+  pair.open();
+  pair.server.shut_down("server shutting down");
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::close_sent);
+  pair.to_client();
+  EXPECT_EQ(pair.client_events.back(), "close 1001 server shutting down");
+
+  Driver opening = Driver::server({}, test_policy(), 0ms);
+  opening.shut_down("server shutting down");
+  const auto event = opening.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(describe(*event), "handshake-failed 0");
+  EXPECT_TRUE(opening.should_close());
+}
+
+TEST(DriverBackpressure, ReadingPausesOverTheLimitAndResumesAtHalf) {
+  Pair pair;
+  pair.open();
+  const std::string message(400, 'x');
+  ASSERT_EQ(pair.server.send(MessageType::binary, as_bytes(message)), ApiError::none);
+  ASSERT_EQ(pair.server.send(MessageType::binary, as_bytes(message)), ApiError::none);
+  EXPECT_TRUE(pair.server.wants_read()) << "808 bytes: under the limit";
+  ASSERT_EQ(pair.server.send(MessageType::binary, as_bytes(message)), ApiError::none);
+  EXPECT_FALSE(pair.server.wants_read()) << "1212 bytes: over 1000";
+  EXPECT_EQ(pair.server.send(MessageType::binary, as_bytes(message)),
+            ApiError::outbound_buffer_full);
+  pair.server.consume_output(600);
+  EXPECT_FALSE(pair.server.wants_read()) << "612 bytes: not yet under half";
+  pair.server.consume_output(112);
+  EXPECT_TRUE(pair.server.wants_read()) << "500 bytes: half";
+}
+
+TEST(DriverEvents, StreamingFragmentsReachTheApplication) {
+  ConnectionOptions options;
+  options.delivery = DeliveryMode::streaming;
+  Pair pair;
+  pair.server = Driver::server(options, test_policy(), 0ms);
+  pair.open();
+  ASSERT_EQ(pair.client.send_fragment(MessageType::text, as_bytes(std::string_view("Hel")), false),
+            ApiError::none);
+  ASSERT_EQ(pair.client.send_fragment(MessageType::text, as_bytes(std::string_view("lo")), true),
+            ApiError::none);
+  pair.to_server();
+  EXPECT_EQ(pair.server_events,
+            (std::vector<std::string>{"request /chat", "fragment text fin=0 Hel",
+                                      "fragment text fin=1 lo"}));
+}
+
+TEST(DriverHttp, PlainRequestIsAnsweredAndTheTransportClosedOnceWritten) {
+  ConnectionOptions options;
+  options.plain_http = true;
+  Driver server = Driver::server(options, test_policy(), 0ms);
+  server.receive(test::bytes_of("GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n"), 0ms);
+  const auto event = server.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(describe(*event), "http-request GET /index.html");
+  ASSERT_EQ(server.respond({.status = 200, .content_type = "text/html", .body = "<p>hi</p>"}),
+            ApiError::none);
+  const std::string written(as_text(server.pending_output()));
+  EXPECT_EQ(written,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 9\r\n"
+            "Connection: close\r\n\r\n<p>hi</p>");
+  EXPECT_FALSE(server.should_close());
+  server.consume_output(written.size());
+  EXPECT_TRUE(server.should_close());
+}
+
+}  // namespace
+}  // namespace wscore
