@@ -131,21 +131,31 @@ void Driver::update_backpressure() noexcept {
   if (buffered <= policy_.max_outbound_buffer / 2) reading_paused_ = false;
 }
 
+void Driver::answer_refused_answer(ApiError result) noexcept {
+  // An answer the core refused (bad headers, bad options) must not leave the peer waiting for
+  // one: it gets a 500 at once, and the caller the error.
+  if (result != ApiError::none && result != ApiError::wrong_state &&
+      connection_.state() == ConnectionState::awaiting_accept) {
+    (void)connection_.reject(500, "the server could not answer this request");
+  }
+  note_state();
+}
+
 ApiError Driver::accept(const AcceptOptions& options) {
   const ApiError result = connection_.accept(options);
-  note_state();
+  answer_refused_answer(result);
   return result;
 }
 
 ApiError Driver::reject(int status, std::string_view body, std::span<const HttpHeader> headers) {
   const ApiError result = connection_.reject(status, body, headers);
-  note_state();
+  answer_refused_answer(result);
   return result;
 }
 
 ApiError Driver::respond(const HttpResponse& response) {
   const ApiError result = connection_.respond(response);
-  note_state();
+  answer_refused_answer(result);
   return result;
 }
 

@@ -19,6 +19,7 @@
 #include "commands.hpp"
 #include "wscore/transport/client.hpp"
 #include "wscore/transport/tls.hpp"
+#include "wscore/uri.hpp"
 
 namespace wscore::cli {
 namespace {
@@ -117,12 +118,14 @@ int bench(int argc, char** argv) {
                  args.ok() ? "expected one URL" : args.error().c_str());
     return 2;
   }
-  std::string error;
-  const auto url = transport::parse_websocket_url(args.positionals()[0], error);
-  if (!url) {
-    std::fprintf(stderr, "wscore bench: %s\n", error.c_str());
+  const UriParseResult parsed = parse_websocket_uri(args.positionals()[0]);
+  if (!parsed.uri) {
+    std::fprintf(stderr, "wscore bench: %.*s: %s\n", static_cast<int>(parsed.error.size()),
+                 parsed.error.data(), args.positionals()[0].c_str());
     return 2;
   }
+  const auto& url = parsed.uri;
+  std::string error;
   transport::TlsClientConfig tls;
   if (url->secure) {
     if (const auto failure = load_client_trust(args, tls)) {

@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "wscore/transport/client.hpp"
 #include "wscore/transport/tls.hpp"
+#include "wscore/uri.hpp"
 
 namespace wscore::cli {
 namespace {
@@ -47,19 +48,21 @@ int connect(int argc, char** argv) {
   transport::ClientOptions options;
   options.connection.max_message_size = args.number("max-message", 16 << 20, 1, 1ull << 40);
   options.connection.max_frame_size = options.connection.max_message_size;
-  options.connect_timeout = std::chrono::seconds(args.number("timeout", 10, 1, 3600));
+  options.policy.handshake_timeout = std::chrono::seconds(args.number("timeout", 10, 1, 3600));
   options.connection.deflate.enabled = args.has("deflate");
   if (!args.ok() || args.positionals().size() != 1) {
     std::fprintf(stderr, "wscore connect: %s\n(see wscore connect --help)\n",
                  args.ok() ? "expected one URL" : args.error().c_str());
     return 2;
   }
-  std::string error;
-  const auto url = transport::parse_websocket_url(args.positionals()[0], error);
-  if (!url) {
-    std::fprintf(stderr, "wscore connect: %s\n", error.c_str());
+  const UriParseResult parsed = parse_websocket_uri(args.positionals()[0]);
+  if (!parsed.uri) {
+    std::fprintf(stderr, "wscore connect: %.*s: %s\n", static_cast<int>(parsed.error.size()),
+                 parsed.error.data(), args.positionals()[0].c_str());
     return 2;
   }
+  const auto& url = parsed.uri;
+  std::string error;
   options.url = *url;
   options.subprotocols = args.values("subprotocol");
   options.origin = args.value("origin").value_or("");

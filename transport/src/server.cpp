@@ -101,10 +101,10 @@ void Server::Loop::tick() {
   // A copy: a deadline may retire a connection and reorder the list.
   std::vector<ServerConnection*> live = connections_;
   for (ServerConnection* connection : live)
-    connection->check_deadline(now);
+    connection->tick();
   if (shutting_down_ && (connections_.empty() || now >= shutdown_deadline_)) {
     for (ServerConnection* connection : std::vector<ServerConnection*>(connections_)) {
-      connection->check_deadline(UINT64_MAX);
+      connection->give_up("shutdown timeout");
     }
     events_.stop();
   }

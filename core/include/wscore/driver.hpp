@@ -60,6 +60,8 @@ class Driver {
   [[nodiscard]] std::optional<Event> next_event();
 
   // --- from the application (time is the latest `now` the transport passed) ---
+  // An answer the core refuses (invalid headers or options: an ApiError other than
+  // wrong_state) is replaced by a 500 response, so the peer is never left waiting for one.
   ApiError accept(const AcceptOptions& options = {});
   ApiError reject(int status, std::string_view body, std::span<const HttpHeader> headers = {});
   ApiError respond(const HttpResponse& response);
@@ -103,6 +105,7 @@ class Driver {
   Driver(Connection connection, DriverPolicy policy, Milliseconds now);
   void wait_for(Wait wait, Milliseconds timeout) noexcept;
   void note_event(const Event& event) noexcept;
+  void answer_refused_answer(ApiError result) noexcept;
   void note_state() noexcept;
   void update_backpressure() noexcept;
 

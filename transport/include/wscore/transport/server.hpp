@@ -1,6 +1,6 @@
 // A WebSocket server on epoll, plain or TLS: N event loops (one per thread, each with its own
-// SO_REUSEPORT listener), each driving wscore::Connection objects and applying policy —
-// timeouts, keep-alive pings, connection limits, bounded outbound buffers, graceful shutdown.
+// SO_REUSEPORT listener), each moving bytes between its sockets and wscore::Driver objects, which
+// apply the policy — timeouts, keep-alive pings, bounded outbound buffers, graceful shutdown.
 #pragma once
 
 #include <atomic>
@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "wscore/connection.hpp"
+#include "wscore/driver.hpp"
 
 namespace wscore::transport {
 
@@ -26,13 +28,10 @@ enum class SendStatus {
   dropped,   // not queued: the connection is closing, or its outbound buffer is full
 };
 
-struct ServerPolicy {
-  std::chrono::milliseconds handshake_timeout{10'000};  // TLS + HTTP upgrade must finish by then
-  std::chrono::milliseconds idle_timeout{60'000};       // quiet this long: we send a Ping
-  std::chrono::milliseconds pong_timeout{10'000};       // no answer this long: drop the peer
-  std::chrono::milliseconds close_timeout{5'000};       // after our Close: drop TCP after this
-  std::size_t max_connections = 100'000;                // over it: refuse new ones at once
-  std::size_t max_outbound_buffer = 16 * 1024 * 1024;   // per connection; over it: backpressure
+// The driver's policy for every connection (timeouts, keep-alive, backpressure), and the
+// server's own limit.
+struct ServerPolicy : DriverPolicy {
+  std::size_t max_connections = 100'000;  // over it: refuse new ones at once
 };
 
 // One accepted WebSocket connection, as the application sees it. Every call happens on the
@@ -50,6 +49,12 @@ class Session {
   ~Session() = default;
 };
 
+// How an application refuses an upgrade request (e.g. a foreign Origin): status and body.
+struct UpgradeRefusal {
+  int status;
+  std::string body;
+};
+
 struct HttpResponse {
   int status = 404;
   std::string content_type = "text/plain; charset=utf-8";
@@ -62,11 +67,16 @@ class ServerApplication {
   virtual ~ServerApplication() = default;
   // A plain HTTP request (no WebSocket upgrade).
   virtual HttpResponse on_http(std::string_view method, std::string_view target);
-  // A WebSocket upgrade request: return false to refuse it with 403.
-  virtual bool on_request(Session& session, const HandshakeRequest& request);
+  // A WebSocket upgrade request: nullopt accepts it, a refusal answers it with its status.
+  virtual std::optional<UpgradeRefusal> on_request(Session& session,
+                                                   const HandshakeRequest& request);
   virtual void on_open(Session& session);
   virtual void on_message(Session& session, MessageType type, ByteView data);
-  // Once per opened session: the close code (1005 none, 1006 lost, or the peer's/our code).
+  // With ConnectionOptions::delivery == streaming: each piece of a message as it arrives.
+  virtual void on_fragment(Session& session, MessageType type, ByteView data,
+                           bool message_finished);
+  // Once per opened session, with the close code the core reported (CloseReceived,
+  // ProtocolError or ConnectionLost).
   virtual void on_close(Session& session, std::uint16_t code, std::string_view reason);
 };
 
@@ -108,9 +118,9 @@ class Server {
 
   // Runs the event loops (loop 0 on the calling thread) until shutdown() has finished.
   void run();
-  // Graceful shutdown, from any thread or a signal-watching thread: stop accepting, send 1001
-  // to every open connection, wait for the close handshakes up to close_timeout, then return
-  // from run().
+  // Graceful shutdown, from any thread or a signal-watching thread: stop accepting, close every
+  // open connection as going away (Driver::shut_down), wait for the close handshakes up to
+  // close_timeout, then return from run().
   void shutdown();
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
