@@ -8,6 +8,18 @@
 #include "wscore/close_code.hpp"
 
 namespace wscore {
+namespace {
+
+// The size of a header whose first two bytes are `start` (RFC 6455 §5.2): for a header that
+// decode_frame_header() refused, which reports no size.
+std::size_t header_size_of(ByteView start) noexcept {
+  const auto second = static_cast<std::uint8_t>(start[1]);
+  const std::uint8_t length_marker = second & 0x7F;
+  const std::size_t length_size = length_marker == 127 ? 8 : length_marker == 126 ? 2 : 0;
+  return 2 + length_size + ((second & 0x80) != 0 ? 4 : 0);
+}
+
+}  // namespace
 
 FrameParser::Step FrameParser::parse(MutableByteView input) noexcept {
   switch (state_) {
@@ -16,6 +28,7 @@ FrameParser::Step FrameParser::parse(MutableByteView input) noexcept {
     case State::payload: {
       const std::uint64_t offset = payload_offset_;
       const std::size_t taken = take_payload(input.size());
+      if (taken == 0 && state_ == State::payload) return {Status::need_more, 0, {}, false};
       const MutableByteView chunk = input.first(taken);
       if (header_.masked && taken != 0) {
         apply_mask(chunk, header_.mask_key, static_cast<std::size_t>(offset & 3));
@@ -35,6 +48,7 @@ FrameParser::Step FrameParser::parse_copying(ByteView input, MutableByteView out
     case State::payload: {
       const std::uint64_t offset = payload_offset_;
       const std::size_t taken = take_payload(std::min(input.size(), out.size()));
+      if (taken == 0 && state_ == State::payload) return {Status::need_more, 0, {}, false};
       const MutableByteView chunk = out.first(taken);
       if (header_.masked) {
         copy_masked(input.first(taken), chunk, header_.mask_key,
@@ -77,8 +91,12 @@ FrameParser::Step FrameParser::read_header(ByteView input) noexcept {
       return {Status::need_more, copied, {}, false};
     }
     gathered_size_ = 0;
-    consumed =
-        decoded.status == FrameHeaderStatus::complete ? decoded.header_size - previous : copied;
+    const std::size_t header_size = decoded.status == FrameHeaderStatus::complete
+                                        ? decoded.header_size
+                                        : header_size_of(gathered_);
+    consumed = header_size - previous;
+  } else if (decoded.status == FrameHeaderStatus::length_msb_set) {
+    consumed = header_size_of(input);
   }
   if (decoded.status == FrameHeaderStatus::length_msb_set) {
     return fail(Violation::length_high_bit_set, consumed);

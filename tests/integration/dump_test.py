@@ -48,6 +48,19 @@ class DumpTest(unittest.TestCase):
         result = dump(bytes.fromhex("818200000000c0af"), "--from", "client")
         self.assertIn("error 1007", result.stdout.decode())
 
+    def test_a_payload_cut_short_is_shown_as_truncated_and_ends(self):
+        # A 5-byte binary frame with 2 payload bytes: FrameParser asks for more input, which
+        # the capture does not have (this hung before FrameParser returned need_more).
+        result = dump(b"82 05 01 02", "--from", "server", hex_input=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout.decode(), r"binary +mask=no +len=5 0102 \(truncated\)")
+
+    def test_violations_are_named(self):
+        # RFC 6455 §5.5: a Ping of 126 bytes breaks the control-frame rule in its header.
+        result = dump(bytes.fromhex("897e007e") + b"x" * 126, "--from", "server")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("error 1002 control_frame_too_long", result.stdout.decode())
+
     def test_bad_hex_is_a_usage_error(self):
         result = dump(b"81 zz", hex_input=True)
         self.assertEqual(result.returncode, 2)

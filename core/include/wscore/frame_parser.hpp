@@ -41,7 +41,7 @@ class FrameParser {
       : role_(role), extension_rsv_bits_(extension_rsv_bits) {}
 
   enum class Status : std::uint8_t {
-    need_more,  // every byte was taken; more input is needed
+    need_more,  // every byte of the input was taken (a piece of a header, kept); feed more
     header,     // a valid header was read: header()
     payload,    // payload bytes: Step::payload (unmasked in place)
     violation,  // the header breaks a rule: violation(); the parser reads nothing more
