@@ -1,37 +1,13 @@
 // Incremental HTTP/1.1 head scanning and the grammar helpers of RFC 9110 §5.6 and RFC 9112.
 #include "wscore/detail/http_head.hpp"
 
+#include "wscore/detail/ascii.hpp"
+
 namespace wscore::detail {
 namespace {
 
 bool is_ows(char c) noexcept {
   return c == ' ' || c == '\t';
-}
-
-char to_lower_ascii(char c) noexcept {
-  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
-
-bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-
-bool is_hex_digit(char c) noexcept {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// RFC 3986 §2.3 unreserved and §2.2 sub-delims.
-bool is_unreserved(char c) noexcept {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-bool is_sub_delim(char c) noexcept {
-  constexpr std::string_view sub_delims = "!$&'()*+,;=";
-  return c != '\0' && sub_delims.find(c) != std::string_view::npos;
 }
 
 // Whether `text` has only characters that `allowed` accepts and pct-encoded octets

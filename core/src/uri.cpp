@@ -13,56 +13,20 @@
 #include <cstddef>
 #include <utility>
 
+#include "wscore/detail/ascii.hpp"
+#include "wscore/detail/http_head.hpp"
+
 namespace wscore {
 namespace {
 
+using detail::is_alpha;
+using detail::is_digit;
+using detail::is_hex_digit;
+using detail::is_sub_delim;
+using detail::is_unreserved;
+
 constexpr std::uint16_t default_ws_port = 80;    // RFC 6455 §3
 constexpr std::uint16_t default_wss_port = 443;  // RFC 6455 §3
-
-bool is_alpha(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) noexcept {
-  return c >= '0' && c <= '9';
-}
-bool is_hex_digit(char c) noexcept {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// RFC 3986 §2.3: unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
-bool is_unreserved(char c) noexcept {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-// RFC 3986 §2.2: sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "=".
-bool is_sub_delim(char c) noexcept {
-  switch (c) {
-    case '!':
-    case '$':
-    case '&':
-    case '\'':
-    case '(':
-    case ')':
-    case '*':
-    case '+':
-    case ',':
-    case ';':
-    case '=':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool equals_ignoring_case(std::string_view text, std::string_view lower_case) noexcept {
-  if (text.size() != lower_case.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const char lowered = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    if (lowered != lower_case[i]) return false;
-  }
-  return true;
-}
 
 enum class CharCheck { ok, bad_character, bad_percent_encoding };
 
@@ -240,8 +204,9 @@ UriParseResult parse_websocket_uri(std::string_view text) {
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) return refuse("not a ws:// or wss:// URI");
   const std::string_view scheme = text.substr(0, colon);
-  const bool secure = equals_ignoring_case(scheme, "wss");
-  if (!secure && !equals_ignoring_case(scheme, "ws")) return refuse("not a ws:// or wss:// URI");
+  const bool secure = detail::equals_ignore_case(scheme, "wss");
+  if (!secure && !detail::equals_ignore_case(scheme, "ws"))
+    return refuse("not a ws:// or wss:// URI");
   std::string_view rest = text.substr(colon + 1);
   if (!rest.starts_with("//")) return refuse("not a ws:// or wss:// URI");
   rest.remove_prefix(2);
