@@ -2,8 +2,6 @@
 // connection waits for and until when; advance() acts when that time has come.
 #include "wscore/driver.hpp"
 
-#include <algorithm>
-#include <cstring>
 
 namespace wscore {
 
@@ -204,20 +202,22 @@ void Driver::shut_down(std::string_view reason) {
 
 void Driver::consume_output(std::size_t bytes_written) noexcept {
   connection_.consume_output(bytes_written);
+  note_output_written();
+}
+
+std::size_t Driver::write_output(MutableByteView out) noexcept {
+  const std::size_t size = connection_.write_output(out);
+  note_output_written();
+  return size;
+}
+
+void Driver::note_output_written() noexcept {
   if (connection_.pending_output().empty() &&
       connection_.transport_action() == TransportAction::keep_open) {
     connection_.release_idle_buffers();
   }
   update_backpressure();
   note_state();
-}
-
-std::size_t Driver::write_output(MutableByteView out) noexcept {
-  const ByteView pending = pending_output();
-  const std::size_t size = std::min(pending.size(), out.size());
-  if (size != 0) std::memcpy(out.data(), pending.data(), size);
-  consume_output(size);
-  return size;
 }
 
 bool Driver::wants_read() const noexcept {

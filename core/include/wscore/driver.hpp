@@ -107,6 +107,7 @@ class Driver {
   void note_event(const Event& event) noexcept;
   void answer_refused_answer(ApiError result) noexcept;
   void note_state() noexcept;
+  void note_output_written() noexcept;
   void update_backpressure() noexcept;
 
   Connection connection_;
