@@ -24,6 +24,7 @@ struct Expected {
   TraceEntry entry;
   bool may_fail_1007 = false;  // a distance past the agreed window: zlib may refuse it or not
   bool unfinished = false;     // the message's last frame never came
+  std::optional<Violation> violation = std::nullopt;  // for a protocol error: the rule broken
 };
 
 // --- the expected events --------------------------------------------------------------------
@@ -76,13 +77,13 @@ class Model {
     // RFC 6455 §10.4: the limit is on the message; its compressed bytes may take deflate's
     // expansion more on the wire (with_deflate_expansion()).
     const std::uint64_t wire_limit = rsv_ ? with_deflate_expansion(config_.limit) : config_.limit;
-    if (frame.payload.size() > wire_limit - wire_size_) return fail(close_code::message_too_big);
+    if (frame.payload.size() > wire_limit - wire_size_) return fail(Violation::message_too_big);
     wire_size_ += frame.payload.size();
     if (!rsv_) {
       // (Streamed, the bytes before invalid text may come out first: they stay in data_.)
       data_.insert(data_.end(), frame.payload.begin(), frame.payload.end());
       if (type_ == MessageType::text && !utf8_.feed(frame.payload)) {
-        return fail(close_code::invalid_payload);
+        return fail(Violation::invalid_utf8);
       }
       if (fin) end_message();
       return;
@@ -94,11 +95,11 @@ class Model {
     if (type_ == MessageType::text && validated_ < within_limit) {
       const bool valid = utf8_.feed(ByteView(data_).subspan(validated_, within_limit - validated_));
       validated_ = within_limit;
-      if (!valid) return fail(close_code::invalid_payload);
+      if (!valid) return fail(Violation::invalid_utf8);
     }
     using Status = ReferenceInflate::Status;
-    if (status == Status::output_full) return fail(close_code::message_too_big);
-    if (status == Status::invalid_data) return fail(close_code::invalid_payload);
+    if (status == Status::output_full) return fail(Violation::inflated_message_too_big);
+    if (status == Status::invalid_data) return fail(Violation::invalid_compressed_data);
     if (status == Status::message_finished) end_message();
   }
 
@@ -112,7 +113,7 @@ class Model {
   }
 
   void end_message() {
-    if (type_ == MessageType::text && !utf8_.complete()) return fail(close_code::invalid_payload);
+    if (type_ == MessageType::text && !utf8_.complete()) return fail(Violation::truncated_utf8);
     in_message_ = false;
     const Bytes* plaintext = rsv_ ? generator_.trusted_plaintext(first_frame_) : nullptr;
     if (plaintext && boundary_before_) {
@@ -128,13 +129,15 @@ class Model {
   }
 
   // The message so far (for the pieces streamed before the error), then the error.
-  void fail(std::uint16_t code) {
+  void fail(Violation violation) {
+    const std::uint16_t code = close_code_for(violation);
     const Bytes* plaintext = rsv_ ? generator_.trusted_plaintext(first_frame_) : nullptr;
     if (plaintext && boundary_before_ && code != close_code::message_too_big) {
       violated("a message from a compressor that keeps the agreement is valid");
     }
     if (in_message_) expected_.push_back(partial_message());
     Expected entry{{TraceEntry::Kind::protocol_error, {}, 0, code, {}}};
+    entry.violation = violation;
     entry.may_fail_1007 = in_message_ && ambiguous();
     expected_.push_back(std::move(entry));
     finished_ = true;
@@ -196,14 +199,16 @@ class Matcher {
       // A distance past the agreed window that zlib refused this time (reference_inflate.hpp),
       // in the message being read.
       const Expected* message = find_message(index_);
-      const bool refused_overreach =
-          error->code == close_code::invalid_payload && message && message->may_fail_1007;
+      const bool refused_overreach = error->violation == Violation::invalid_compressed_data &&
+                                     message && message->may_fail_1007;
       last_error_ = error->code;
       skip_unfinished();
       const Expected* expected = index_ < expected_.size() ? &expected_[index_] : nullptr;
-      const bool same = expected && expected->entry.kind == TraceEntry::Kind::protocol_error &&
-                        (expected->entry.code == error->code ||
-                         (expected->may_fail_1007 && error->code == close_code::invalid_payload));
+      // The rule, not only the code: an overreach zlib refused is invalid compressed data.
+      const bool same =
+          expected && expected->entry.kind == TraceEntry::Kind::protocol_error &&
+          ((expected->entry.code == error->code && expected->violation == error->violation) ||
+           (expected->may_fail_1007 && error->violation == Violation::invalid_compressed_data));
       check(same || refused_overreach, "the expected error code");
       done_ = true;
       return;
