@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct TraceEntry {
   std::uint8_t rsv = 0;
   std::uint16_t code = 0;
   std::vector<std::byte> data;  // payload, or the close reason
+  // A protocol error's rule: the same at every split of the input, not only the same code.
+  std::optional<Violation> violation = std::nullopt;
   friend bool operator==(const TraceEntry&, const TraceEntry&) = default;
 };
 
@@ -130,7 +133,7 @@ class EventChecker {
           "protocol errors say which rule was broken");
     finished_ = true;
     failed_ = true;
-    add({TraceEntry::Kind::protocol_error, {}, 0, error.code, {}});
+    add({TraceEntry::Kind::protocol_error, {}, 0, error.code, {}, error.violation});
   }
 
   void on(const ConnectionLost& lost) {
@@ -145,11 +148,13 @@ class EventChecker {
     std::uint8_t rsv;
     std::uint16_t code;
     ByteView data;
+    std::optional<Violation> violation = std::nullopt;
   };
   void add(const EntryView& entry) {
     if (!record_) return;
     trace_.push_back({entry.kind, entry.type, entry.rsv, entry.code,
-                      std::vector<std::byte>(entry.data.begin(), entry.data.end())});
+                      std::vector<std::byte>(entry.data.begin(), entry.data.end()),
+                      entry.violation});
   }
 
   static constexpr std::size_t inflated_piece_size = 16 * 1024;
