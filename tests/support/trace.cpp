@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <cstring>
+#include <optional>
+
+#include "support/splits.hpp"
+#include "support/write_trace.hpp"
 
 namespace wscore::test {
 
@@ -36,6 +40,19 @@ std::string hex(ByteView data) {
   return out;
 }
 
+std::string summarize(ByteView data, bool text) {
+  if (data.size() <= 32) {
+    return text ? std::string(as_text(data)) : hex(data);
+  }
+  std::uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (std::byte b : data)
+    hash = (hash ^ static_cast<std::uint8_t>(b)) * 1099511628211ull;
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%zu bytes fnv=%016llx", data.size(),
+                static_cast<unsigned long long>(hash));
+  return buffer;
+}
+
 namespace {
 
 Bytes frame_with_header(std::uint8_t first_byte, ByteView payload, const MaskKey* key) {
@@ -59,20 +76,6 @@ Bytes frame_with_header(std::uint8_t first_byte, ByteView payload, const MaskKey
     frame.push_back(key ? (payload[i] ^ (*key)[i % 4]) : payload[i]);
   }
   return frame;
-}
-
-// Short payloads verbatim (printable) or in hex; long ones by size and a checksum.
-std::string summarize(ByteView data, bool text) {
-  if (data.size() <= 32) {
-    return text ? std::string(as_text(data)) : hex(data);
-  }
-  std::uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (std::byte b : data)
-    hash = (hash ^ static_cast<std::uint8_t>(b)) * 1099511628211ull;
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%zu bytes fnv=%016llx", data.size(),
-                static_cast<unsigned long long>(hash));
-  return buffer;
 }
 
 const char* type_name(MessageType type) {
@@ -135,21 +138,11 @@ std::string describe(const Event& event) {
   return std::visit(Describer{}, event);
 }
 
-std::vector<std::string> run_pieces(Connection& connection, const std::vector<Bytes>& pieces) {
-  std::vector<std::string> trace;
-  Bytes scratch;
-  for (const auto& piece : pieces) {
-    scratch = piece;
-    connection.receive_in_place(MutableByteView(scratch));
-    while (auto event = connection.next_event())
-      trace.push_back(describe(*event));
-    // The connection must have copied what it still needs: clobber the caller's buffer.
-    std::memset(scratch.data(), 0xEE, scratch.size());
-  }
-  return trace;
-}
-
 namespace {
+
+bool is_write(const std::string& line) {
+  return line.rfind("wrote ", 0) == 0;
+}
 
 // Streaming delivery hands out each piece as it arrives, so how a message is cut into
 // FragmentReceived events depends on how the input was split. Comparable across splits: the
@@ -188,60 +181,77 @@ std::vector<std::string> coalesce_fragments(const std::vector<std::string>& trac
   return out;
 }
 
+// How a replay hands each piece to the connection.
+enum class Input { in_place, copying };
+
+Trace replay(Connection& connection, const std::vector<ByteView>& pieces, Record record,
+             Input input = Input::in_place) {
+  Trace trace;
+  std::optional<WriteReader> written;
+  const auto take_output = [&] {
+    if (!written) return;
+    written->read(connection.pending_output(), trace);
+    connection.consume_output(connection.pending_output().size());
+  };
+  if (record == Record::events_and_writes) written.emplace(connection.role());
+  take_output();  // a client's request, or what the test had the connection send
+  Bytes scratch;
+  for (const ByteView piece : pieces) {
+    if (input == Input::copying) {
+      connection.receive(piece);
+    } else {
+      scratch.assign(piece.begin(), piece.end());
+      connection.receive_in_place(MutableByteView(scratch));
+    }
+    while (auto event = connection.next_event())
+      trace.push_back(describe(*event));
+    take_output();
+    // The connection must have copied what it still needs: clobber the caller's buffer.
+    std::fill(scratch.begin(), scratch.end(), std::byte{0xEE});
+  }
+  if (written) written->finish(trace);
+  return trace;
+}
+
+// What of a trace must not depend on how the input was split: the events, their streamed
+// pieces joined (coalesce_fragments), then the writes in order. Where a write falls among the
+// events depends on the pieces (a Pong goes out after the piece that held its Ping).
+Trace comparable(const Trace& trace) {
+  Trace events;
+  Trace writes;
+  for (const auto& line : trace)
+    (is_write(line) ? writes : events).push_back(line);
+  Trace out = coalesce_fragments(events);
+  out.insert(out.end(), writes.begin(), writes.end());
+  return out;
+}
+
 }  // namespace
 
-std::vector<std::string> trace_at_every_split(const std::function<Connection()>& make,
-                                              const Bytes& input) {
-  Connection whole = make();
-  const auto expected = run_pieces(whole, {input});
-  const auto comparable = coalesce_fragments(expected);
+Trace run_pieces(Connection& connection, const std::vector<Bytes>& pieces, Record record) {
+  const std::vector<ByteView> views(pieces.begin(), pieces.end());
+  return replay(connection, views, record);
+}
 
-  // Through the copying overload, too.
+Trace trace_at_every_split(const ConnectionFactory& make, const Bytes& input, Record record) {
+  // The writes are compared at every split even when the caller asks for the events only.
+  Trace whole = replay_every_split(
+      ByteView(input),
+      [&](const std::vector<ByteView>& pieces) {
+        Connection connection = make();
+        return replay(connection, pieces, Record::events_and_writes);
+      },
+      comparable);
   {
     Connection copying = make();
-    copying.receive(input);
-    std::vector<std::string> trace;
-    while (auto event = copying.next_event())
-      trace.push_back(describe(*event));
-    EXPECT_EQ(trace, expected) << "copying receive()";
+    EXPECT_EQ(replay(copying, {ByteView(input)}, Record::events_and_writes, Input::copying), whole)
+        << "copying receive()";
   }
-  {
-    Connection bytewise = make();
-    std::vector<Bytes> pieces;
-    for (std::byte b : input)
-      pieces.push_back({b});
-    EXPECT_EQ(coalesce_fragments(run_pieces(bytewise, pieces)), comparable) << "one byte at a time";
-  }
-  for (std::size_t split = 1; split < input.size(); ++split) {
-    Connection connection = make();
-    const Bytes first(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(split));
-    const Bytes second(input.begin() + static_cast<std::ptrdiff_t>(split), input.end());
-    const auto trace = coalesce_fragments(run_pieces(connection, {first, second}));
-    EXPECT_EQ(trace, comparable) << "split at " << split;
-    if (trace != comparable) break;  // one report is enough
-  }
-  return expected;
+  if (record == Record::events) std::erase_if(whole, is_write);
+  return whole;
 }
 
-RandomSource fixed_random(MaskKey key) {
-  return [key](MutableByteView out) {
-    for (std::size_t i = 0; i < out.size(); ++i)
-      out[i] = key[i % 4];
-  };
-}
-
-Connection deflating(Role role, DeflateAgreement agreement, ConnectionOptions options) {
-  Connection connection = Connection::open(role, std::move(options), fixed_random({}));
-  EXPECT_EQ(connection.enable_deflate(agreement), ApiError::none);
-  return connection;
-}
-
-std::function<Connection()> deflating_factory(Role role, DeflateAgreement agreement,
-                                              ConnectionOptions options) {
-  return [=] { return deflating(role, agreement, options); };
-}
-
-std::vector<std::string> parse_as(Role role, ByteView wire, ConnectionOptions options) {
+Trace parse_as(Role role, ByteView wire, ConnectionOptions options) {
   Connection connection = Connection::open(role, std::move(options), fixed_random({}));
   return run_pieces(connection, {Bytes(wire.begin(), wire.end())});
 }

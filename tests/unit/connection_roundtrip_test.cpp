@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 
@@ -11,7 +12,7 @@ namespace wscore {
 namespace {
 
 using test::Bytes;
-using Trace = std::vector<std::string>;
+using test::Trace;
 
 // Sends `count` random messages from `sender`, returning the trace the receiver should report.
 Trace send_random_messages(Connection& sender, std::mt19937_64& random, int count) {
@@ -75,25 +76,23 @@ TEST_P(RoundTrip, ClientToServer) {
     for (auto& b : out)
       b = static_cast<std::byte>(random());
   });
-  Connection server = Connection::open(Role::server);
+  Connection server = test::open_server();
   const Trace expected = send_random_messages(client, random, 40);
   EXPECT_EQ(receive_in_random_chunks(server, client.pending_output(), random), expected);
 }
 
 TEST_P(RoundTrip, ServerToClient) {
   std::mt19937_64 random(GetParam());
-  Connection server = Connection::open(Role::server);
-  Connection client = Connection::open(Role::client, {}, test::fixed_random({}));
+  Connection server = test::open_server();
+  Connection client = test::open_client();
   const Trace expected = send_random_messages(server, random, 40);
   EXPECT_EQ(receive_in_random_chunks(client, server.pending_output(), random), expected);
 }
 
 TEST_P(RoundTrip, StreamingReassemblesTheSameMessages) {
   std::mt19937_64 random(GetParam());
-  Connection server = Connection::open(Role::server);
-  ConnectionOptions options;
-  options.delivery = DeliveryMode::streaming;
-  Connection client = Connection::open(Role::client, options, test::fixed_random({}));
+  Connection server = test::open_server();
+  Connection client = test::open_client(test::streaming_delivery());
   const Trace expected = send_random_messages(server, random, 20);
   // Reassemble fragments into whole messages and compare.
   Trace trace;

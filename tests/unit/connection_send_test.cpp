@@ -2,6 +2,7 @@
 // ApiError with nothing written.
 #include <gtest/gtest.h>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 
@@ -11,24 +12,25 @@ namespace {
 using test::Bytes;
 using test::bytes_of;
 using test::hex;
-using Trace = std::vector<std::string>;
-
-const MaskKey example_key = {std::byte{0x37}, std::byte{0xfa}, std::byte{0x21}, std::byte{0x3d}};
+using test::open_client;
+using test::open_server;
+using test::rfc_mask_key;
+using test::Trace;
 
 TEST(Rfc6455Section5_7, ServerSendsTheUnmaskedHelloExample) {
-  Connection connection = Connection::open(Role::server);
+  Connection connection = open_server();
   EXPECT_EQ(connection.send_text("Hello"), ApiError::none);
   EXPECT_EQ(hex(connection.pending_output()), "810548656c6c6f");
 }
 
 TEST(Rfc6455Section5_7, ClientSendsTheMaskedHelloExample) {
-  Connection connection = Connection::open(Role::client, {}, test::fixed_random(example_key));
+  Connection connection = open_client({}, rfc_mask_key);
   EXPECT_EQ(connection.send_text("Hello"), ApiError::none);
   EXPECT_EQ(hex(connection.pending_output()), "818537fa213d7f9f4d5158");
 }
 
 TEST(Rfc6455Section5_7, FragmentsAndControlFramesInterleaved) {
-  Connection connection = Connection::open(Role::server);
+  Connection connection = open_server();
   EXPECT_EQ(connection.send_fragment(MessageType::text, as_bytes("Hel"), false), ApiError::none);
   EXPECT_EQ(connection.ping(as_bytes("Hello")), ApiError::none);
   EXPECT_EQ(connection.send_fragment(MessageType::text, as_bytes("lo"), true), ApiError::none);
@@ -40,7 +42,7 @@ TEST(Rfc6455Section5_7, FragmentsAndControlFramesInterleaved) {
 
 TEST(Rfc6455Section5_2, LengthFormsAreMinimal) {
   for (std::size_t size : {0u, 125u, 126u, 65535u, 65536u}) {
-    Connection connection = Connection::open(Role::server);
+    Connection connection = open_server();
     EXPECT_EQ(connection.send_binary(Bytes(size)), ApiError::none);
     const std::size_t header = size < 126 ? 2 : size <= 65535 ? 4 : 10;
     EXPECT_EQ(connection.pending_output().size(), header + size) << size;
@@ -67,7 +69,7 @@ TEST(Rfc6455Section5_3, ClientMasksEveryFrameWithAFreshKey) {
 TEST(Misuse, NothingIsSentBeforeTheHandshakeOrAfterClose) {
   Connection handshaking = Connection::server();
   EXPECT_EQ(handshaking.send_text("x"), ApiError::wrong_state);
-  Connection connection = Connection::open(Role::server);
+  Connection connection = open_server();
   ASSERT_EQ(connection.close(), ApiError::none);
   const std::size_t sent = connection.pending_output().size();
   EXPECT_EQ(connection.send_text("x"), ApiError::wrong_state);
@@ -76,7 +78,7 @@ TEST(Misuse, NothingIsSentBeforeTheHandshakeOrAfterClose) {
 }
 
 TEST(Misuse, ControlPayloadOver125Bytes) {
-  Connection connection = Connection::open(Role::server);
+  Connection connection = open_server();
   EXPECT_EQ(connection.ping(Bytes(126)), ApiError::control_payload_too_large);
   EXPECT_EQ(connection.pong(Bytes(126)), ApiError::control_payload_too_large);
   EXPECT_TRUE(connection.pending_output().empty());
@@ -84,7 +86,7 @@ TEST(Misuse, ControlPayloadOver125Bytes) {
 }
 
 TEST(Misuse, FragmentedSendRules) {
-  Connection connection = Connection::open(Role::server);
+  Connection connection = open_server();
   ASSERT_EQ(connection.send_fragment(MessageType::binary, Bytes(1), false), ApiError::none);
   EXPECT_EQ(connection.send_text("x"), ApiError::message_in_progress);
   ASSERT_EQ(connection.send_fragment(MessageType::binary, Bytes(1), true), ApiError::none);
@@ -92,7 +94,7 @@ TEST(Misuse, FragmentedSendRules) {
 }
 
 TEST(Misuse, InvalidUtf8TextIsRefused) {
-  Connection connection = Connection::open(Role::server);
+  Connection connection = open_server();
   EXPECT_EQ(connection.send_text("\xED\xA0\x80"), ApiError::invalid_utf8);
   // A code point split across fragments is fine; ending inside one is not.
   EXPECT_EQ(connection.send_fragment(MessageType::text, as_bytes("\xE2\x82"), false),
@@ -110,14 +112,14 @@ TEST(Misuse, ClientWithoutRandomSourceCannotSend) {
 }
 
 TEST(ZeroCopy, EncodeMessageHeadLetsTheCallerWriteThePayload) {
-  Connection server = Connection::open(Role::server);
+  Connection server = open_server();
   FrameHead head;
   const Bytes payload = bytes_of("Hello");
   ASSERT_EQ(server.encode_message_head(MessageType::text, payload, head), ApiError::none);
   EXPECT_EQ(hex(head.view()), "8105");
   EXPECT_FALSE(head.masked);
 
-  Connection client = Connection::open(Role::client, {}, test::fixed_random(example_key));
+  Connection client = open_client({}, rfc_mask_key);
   Bytes client_payload = bytes_of("Hello");
   ASSERT_EQ(client.encode_message_head(MessageType::text, client_payload, head), ApiError::none);
   apply_mask(client_payload, head.mask_key);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 
 namespace wscore {
@@ -25,19 +26,12 @@ DriverPolicy test_policy() {
   return policy;
 }
 
-ClientHandshake example_handshake() {
-  ClientHandshake handshake{};
-  handshake.request.host = "example.com";
-  handshake.request.target = "/chat";
-  return handshake;
-}
-
 // A client and a server driver on one fake clock, with the wire between them in our hands.
 struct Pair {
   Milliseconds now{0};
   Driver server = Driver::server({}, test_policy(), now);
-  Driver client =
-      Driver::client(example_handshake(), {}, test::fixed_random({}), test_policy(), now);
+  Driver client = Driver::client(test::client_handshake("example.com", "/chat"), {},
+                                 test::fixed_random({}), test_policy(), now);
   std::vector<std::string> server_events, client_events;
 
   // Delivers what `from` wrote to `to` and records the events `to` reports.
@@ -249,10 +243,8 @@ TEST(DriverBackpressure, ReadingPausesOverTheLimitAndResumesAtHalf) {
 }
 
 TEST(DriverEvents, StreamingFragmentsReachTheApplication) {
-  ConnectionOptions options;
-  options.delivery = DeliveryMode::streaming;
   Pair pair;
-  pair.server = Driver::server(options, test_policy(), 0ms);
+  pair.server = Driver::server(test::streaming_delivery(), test_policy(), 0ms);
   pair.open();
   ASSERT_EQ(pair.client.send_fragment(MessageType::text, as_bytes(std::string_view("Hel")), false),
             ApiError::none);

@@ -1,6 +1,7 @@
 // RFC 6455 §5.2: the base framing header, encoded and decoded on its own.
 #include <gtest/gtest.h>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/frame_header.hpp"
 
@@ -37,7 +38,7 @@ TEST(FrameHeader, Rfc6455Section5_2_FlagsOpcodeAndMask) {
   header.rsv = rsv_bit::rsv1 | rsv_bit::rsv3;
   header.opcode = 0x1;
   header.masked = true;
-  header.mask_key = {std::byte{0x37}, std::byte{0xfa}, std::byte{0x21}, std::byte{0x3d}};
+  header.mask_key = test::rfc_mask_key;
   header.payload_length = 5;
   EXPECT_EQ(encode(header), "518537fa213d");
 }

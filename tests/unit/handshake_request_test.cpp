@@ -1,5 +1,5 @@
 // The server reading the client's opening handshake (RFC 6455 §4.2.1) and answering it
-// (§4.2.2). Every request is replayed at every split point (see split_helpers.hpp).
+// (§4.2.2). Every request is replayed at every split point (support/splits.hpp).
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -9,7 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "split_helpers.hpp"
+#include "support/http_heads.hpp"
+#include "support/splits.hpp"
 #include "wscore/handshake_request.hpp"
 
 namespace wscore {

@@ -1,6 +1,6 @@
 // The client's side of the opening handshake: writing the request (RFC 6455 §4.1) and
 // validating the server's response (§4.1, the client's checks 1-6). Every response is replayed
-// at every split point (see split_helpers.hpp).
+// at every split point (support/splits.hpp).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -11,7 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "split_helpers.hpp"
+#include "support/http_heads.hpp"
+#include "support/splits.hpp"
 #include "wscore/handshake_request.hpp"
 #include "wscore/handshake_response.hpp"
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/permessage_deflate.hpp"
@@ -16,7 +17,7 @@ namespace wscore {
 namespace {
 
 using test::Bytes;
-using Trace = std::vector<std::string>;
+using test::Trace;
 
 constexpr std::size_t mebibyte = 1 << 20;
 
@@ -112,7 +113,7 @@ Connection server_with_limit(DeliveryMode delivery) {
   options.max_message_size = mebibyte;
   options.delivery = delivery;
   options.deflate.peer_max_window_bits = std::nullopt;
-  Connection connection = Connection::open(Role::server, options);
+  Connection connection = test::open_server(options);
   EXPECT_EQ(connection.enable_deflate({}), ApiError::none);
   return connection;
 }

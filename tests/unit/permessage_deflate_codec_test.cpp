@@ -6,6 +6,7 @@
 #include <optional>
 #include <random>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/permessage_deflate.hpp"
@@ -16,18 +17,13 @@ namespace {
 using test::Bytes;
 using test::bytes;
 using test::bytes_of;
+using test::compress_everything;
 using test::concat;
 using test::deflating;
 using test::hex;
 using test::masked_frame;
+using test::Trace;
 using test::trace_at_every_split;
-using Trace = std::vector<std::string>;
-
-ConnectionOptions compress_everything() {
-  ConnectionOptions options;
-  options.deflate.compression_threshold = 0;
-  return options;
-}
 
 // --- Window sizes (RFC 7692 §7.1.2) ---
 

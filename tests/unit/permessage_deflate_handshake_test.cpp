@@ -2,6 +2,7 @@
 // the server answers per its options, the client offers and checks, both replayed at every split.
 #include <gtest/gtest.h>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/permessage_deflate.hpp"
@@ -11,7 +12,11 @@ namespace {
 
 using test::Bytes;
 using test::bytes_of;
-using Trace = std::vector<std::string>;
+using test::example_handshake;
+using test::handshaking_client;
+using test::output_text;
+using test::Trace;
+using test::with_writes;
 
 std::string request_offering(std::string_view extensions) {
   std::string request =
@@ -33,16 +38,14 @@ ConnectionOptions deflate_on() {
   return options;
 }
 
-std::string output_text(const Connection& connection) {
-  return std::string(as_text(connection.pending_output()));
-}
-
 TEST(Rfc7692Section5_1, ServerAcceptsTheBrowsersOfferAndThenInflates) {
   const Bytes wire = test::concat(
       {bytes_of(request_offering("permessage-deflate; client_max_window_bits")),
        test::masked_frame(0xc1, test::bytes({0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}))});
-  EXPECT_EQ(test::trace_at_every_split([] { return Connection::server(deflate_on()); }, wire),
-            Trace{"request /chat"});
+  // Nothing is written before accept().
+  EXPECT_EQ(
+      test::trace_at_every_split(test::handshaking_server_factory(deflate_on()), wire, with_writes),
+      Trace{"request /chat"});
   Connection server = Connection::server(deflate_on());
   EXPECT_EQ(test::run_pieces(server, {wire}), Trace{"request /chat"});
   EXPECT_FALSE(server.deflate_agreement());  // nothing agreed before accept()
@@ -104,15 +107,6 @@ TEST(Misuse, AcceptRefusesBadDeflateOptionsAndACallerNamingPermessageDeflate) {
   EXPECT_EQ(other.enable_deflate({}), ApiError::extension_conflict);
 }
 
-ClientHandshake example_handshake() {
-  ClientHandshake handshake{};
-  handshake.request.host = "server.example.com";
-  handshake.request.target = "/chat";
-  for (std::size_t i = 0; i < handshake.nonce.size(); ++i)
-    handshake.nonce[i] = static_cast<std::byte>(i);
-  return handshake;
-}
-
 // The server's 101 for example_handshake(), with `extensions` if not empty, then `frames`.
 Bytes response_with(std::string_view extensions, const Bytes& frames = {}) {
   std::string head =
@@ -128,17 +122,17 @@ Bytes response_with(std::string_view extensions, const Bytes& frames = {}) {
 }
 
 TEST(Rfc7692Section5_1, ClientOffersChecksTheAnswerAndThenInflates) {
-  Connection client = Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
+  Connection client = handshaking_client(example_handshake(), deflate_on());
   EXPECT_NE(output_text(client).find("\r\nSec-WebSocket-Extensions: permessage-deflate; "
                                      "server_max_window_bits=12; client_max_window_bits\r\n"),
             std::string::npos);
   const Bytes wire =
       response_with("permessage-deflate; server_max_window_bits=10",
                     test::bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}));
-  auto make = [] {
-    return Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
-  };
-  EXPECT_EQ(test::trace_at_every_split(make, wire), (Trace{"handshake 101", "text Hello rsv=4"}));
+  EXPECT_EQ(
+      test::trace_at_every_split(
+          test::handshaking_client_factory(example_handshake(), deflate_on()), wire, with_writes),
+      (Trace{"wrote GET /chat request", "handshake 101", "text Hello rsv=4"}));
   test::run_pieces(client, {wire});
   // The server said it uses 10 and left our window alone (we still compress with our 12).
   EXPECT_EQ(client.deflate_agreement(), (DeflateAgreement{false, false, 10, 15}));
@@ -149,8 +143,7 @@ TEST(Rfc7692Section7_1_2_2, ClientTakesAnyWindowTheServerAllowsIt) {
   // offered (Autobahn's server answers 15 whatever the offer said).
   for (const int bits : {8, 12, 15}) {
     SCOPED_TRACE(bits);
-    Connection client =
-        Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
+    Connection client = handshaking_client(example_handshake(), deflate_on());
     test::run_pieces(client, {response_with("permessage-deflate; server_max_window_bits=12; "
                                             "client_max_window_bits=" +
                                             std::to_string(bits))});
@@ -172,11 +165,10 @@ TEST(Rfc7692Section5_1, ClientFailsTheHandshakeOnAnAnswerItCannotAccept) {
   };
   for (const char* answer : answers) {
     SCOPED_TRACE(answer);
-    auto make = [] {
-      return Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
-    };
-    EXPECT_EQ(test::trace_at_every_split(make, response_with(answer)),
-              Trace{"handshake-failed 101"});
+    const test::ConnectionFactory make =
+        test::handshaking_client_factory(example_handshake(), deflate_on());
+    EXPECT_EQ(test::trace_at_every_split(make, response_with(answer), with_writes),
+              (Trace{"wrote GET /chat request", "handshake-failed 101"}));
     Connection client = make();
     client.receive(ByteView(response_with(answer)));
     auto event = client.next_event();
@@ -187,7 +179,7 @@ TEST(Rfc7692Section5_1, ClientFailsTheHandshakeOnAnAnswerItCannotAccept) {
 }
 
 TEST(Rfc7692Section5_1, ClientWithoutAnAnswerGoesOnUncompressed) {
-  Connection client = Connection::client(example_handshake(), deflate_on(), test::fixed_random({}));
+  Connection client = handshaking_client(example_handshake(), deflate_on());
   EXPECT_EQ(test::run_pieces(client, {response_with("")}), Trace{"handshake 101"});
   EXPECT_FALSE(client.deflate_agreement());
   ASSERT_EQ(client.send_text(std::string(1000, 'a')), ApiError::none);
@@ -198,17 +190,17 @@ TEST(Rfc7692Section5_1, ClientWithoutAnAnswerGoesOnUncompressed) {
 TEST(Misuse, ClientRefusesBadDeflateOptionsAndAnOfferOfItsOwn) {
   ConnectionOptions bad = deflate_on();
   bad.deflate.peer_max_window_bits = 16;
-  Connection client = Connection::client(example_handshake(), bad, test::fixed_random({}));
+  Connection client = handshaking_client(example_handshake(), bad);
   EXPECT_TRUE(client.pending_output().empty());
   auto event = client.next_event();
   ASSERT_TRUE(event);
   EXPECT_EQ(test::describe(*event), "handshake-failed 0");
   ClientHandshake handshake = example_handshake();
   handshake.request.extensions = "permessage-deflate";
-  Connection twice = Connection::client(handshake, deflate_on(), test::fixed_random({}));
+  Connection twice = handshaking_client(handshake, deflate_on());
   EXPECT_TRUE(twice.pending_output().empty());
   // With deflate off, the caller may offer (and handle) it alone, as before.
-  Connection alone = Connection::client(handshake, {}, test::fixed_random({}));
+  Connection alone = handshaking_client(handshake);
   EXPECT_NE(output_text(alone).find("Sec-WebSocket-Extensions: permessage-deflate\r\n"),
             std::string::npos);
 }
@@ -219,8 +211,7 @@ TEST(Rfc7692Section5, ServerAndClientConnectionsNegotiateAndTalk) {
     ConnectionOptions client_options = deflate_on();
     client_options.deflate.no_context_takeover = no_takeover;
     client_options.deflate.peer_no_context_takeover = no_takeover;
-    Connection client =
-        Connection::client(example_handshake(), client_options, test::fixed_random({}));
+    Connection client = handshaking_client(example_handshake(), client_options);
     Connection server = Connection::server(deflate_on());
     server.receive(client.pending_output());
     client.consume_output(client.pending_output().size());

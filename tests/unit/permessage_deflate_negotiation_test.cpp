@@ -11,7 +11,7 @@ namespace {
 
 using test::Bytes;
 using test::bytes_of;
-using Trace = std::vector<std::string>;
+using test::Trace;
 
 std::vector<ExtensionOffer> elements(std::string_view header_value) {
   std::vector<ExtensionOffer> out;

@@ -2,6 +2,7 @@
 // roles and both delivery modes, at every split; RSV1 rules; invalid data and text.
 #include <gtest/gtest.h>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/permessage_deflate.hpp"
@@ -17,14 +18,10 @@ using test::deflating;
 using test::deflating_factory;
 using test::hex;
 using test::masked_frame;
+using test::streaming_delivery;
+using test::Trace;
 using test::trace_at_every_split;
-using Trace = std::vector<std::string>;
-
-ConnectionOptions streaming() {
-  ConnectionOptions options;
-  options.delivery = DeliveryMode::streaming;
-  return options;
-}
+using test::with_writes;
 
 // The same frames as the server sends them (unmasked) and as the client does (masked).
 Bytes as_client_frames(const Bytes& unmasked_wire) {
@@ -73,7 +70,7 @@ void expect_in_both_roles(const Bytes& wire, const Trace& whole, DeflateAgreemen
   for (const auto& line : whole)
     without_rsv.push_back(line.substr(0, line.rfind(" rsv=4")));
   EXPECT_EQ(joined_messages(trace_at_every_split(
-                deflating_factory(Role::client, agreement, streaming()), wire)),
+                deflating_factory(Role::client, agreement, streaming_delivery()), wire)),
             without_rsv)
       << "client, streaming";
 }
@@ -103,8 +100,9 @@ TEST(Rfc7692Section7_2_3_2, WithoutContextTakeoverTheBackReferenceIsInvalidData)
                             0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00});
   DeflateAgreement agreement;
   agreement.server_no_context_takeover = true;
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, agreement), wire),
-            (Trace{"text Hello rsv=4", "error 1007 invalid_compressed_data"}));
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, agreement), wire, with_writes),
+            (Trace{"text Hello rsv=4", "error 1007 invalid_compressed_data",
+                   "wrote close 1007 invalid compressed data (RFC 7692 7.2.2)"}));
 }
 
 TEST(Rfc7692Section7_2_3_3, DeflateBlockWithNoCompression) {
@@ -155,8 +153,7 @@ TEST(Rfc7692Section7_2_3_6, AnEmptyCompressedPayloadIsAnEmptyMessageAndLeavesThe
 }
 
 TEST(Rfc6455Section7_1_5, StreamEndingInsideACompressedMessageIsLost) {
-  auto make = [] { return deflating(Role::client); };
-  Connection client = make();
+  Connection client = deflating(Role::client);
   client.receive(ByteView(bytes({0x41, 0x03, 0xf2, 0x48, 0xcd})));
   client.receive_eof();
   Trace trace;
@@ -184,35 +181,44 @@ TEST(Rfc7692Section6_1, ControlFramesInterleaveWithACompressedMessage) {
 
 TEST(Rfc7692Section6_1, Rsv1OnAContinuationFrameFailsWith1002) {
   const Bytes wire = bytes({0x41, 0x03, 0xf2, 0x48, 0xcd, 0xc0, 0x04, 0xc9, 0xc9, 0x07, 0x00});
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire),
-            Trace{"error 1002 rsv_without_extension"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire, with_writes),
+            (Trace{"error 1002 rsv_without_extension",
+                   "wrote close 1002 RSV bit set without an extension (RFC 6455 5.2)"}));
 }
 
 TEST(Rfc7692Section6_1, Rsv1OnAControlFrameFailsWith1002) {
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), bytes({0xc9, 0x01, 0x00})),
-            Trace{"error 1002 rsv_without_extension"});
+  EXPECT_EQ(
+      trace_at_every_split(deflating_factory(Role::client), bytes({0xc9, 0x01, 0x00}), with_writes),
+      (Trace{"error 1002 rsv_without_extension",
+             "wrote close 1002 RSV bit set without an extension (RFC 6455 5.2)"}));
 }
 
 TEST(Rfc7692Section6, Rsv1WithoutTheExtensionFailsWith1002) {
-  auto plain = [] { return Connection::open(Role::client, {}, test::fixed_random({})); };
-  EXPECT_EQ(
-      trace_at_every_split(plain, bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00})),
-      Trace{"error 1002 rsv_without_extension"});
+  EXPECT_EQ(trace_at_every_split(test::client_factory(),
+                                 bytes({0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}),
+                                 with_writes),
+            (Trace{"error 1002 rsv_without_extension",
+                   "wrote close 1002 RSV bit set without an extension (RFC 6455 5.2)"}));
 }
 
 TEST(Rfc7692Section7_2_2, DataThatIsNotDeflateFailsWith1007) {
   // BTYPE 11 is reserved (RFC 1951 §3.2.3).
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), bytes({0xc2, 0x02, 0x07, 0x00})),
-            Trace{"error 1007 invalid_compressed_data"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), bytes({0xc2, 0x02, 0x07, 0x00}),
+                                 with_writes),
+            (Trace{"error 1007 invalid_compressed_data",
+                   "wrote close 1007 invalid compressed data (RFC 7692 7.2.2)"}));
 }
 
 TEST(Rfc7692Section7_2_2, TextIsValidatedAfterInflating) {
   // A stored block holding C3 28: invalid UTF-8 once inflated.
   const Bytes wire = bytes({0xc1, 0x07, 0x00, 0x02, 0x00, 0xfd, 0xff, 0xc3, 0x28});
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire),
-            Trace{"error 1007 invalid_utf8"});
-  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, {}, streaming()), wire),
-            Trace{"error 1007 invalid_utf8"});
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client), wire, with_writes),
+            (Trace{"error 1007 invalid_utf8",
+                   "wrote close 1007 invalid UTF-8 in a text message (RFC 6455 8.1)"}));
+  EXPECT_EQ(trace_at_every_split(deflating_factory(Role::client, {}, streaming_delivery()), wire,
+                                 with_writes),
+            (Trace{"error 1007 invalid_utf8",
+                   "wrote close 1007 invalid UTF-8 in a text message (RFC 6455 8.1)"}));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <random>
 #include <tuple>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 
@@ -13,7 +14,7 @@ namespace wscore {
 namespace {
 
 using test::Bytes;
-using Trace = std::vector<std::string>;
+using test::Trace;
 
 // Words from a small vocabulary (compressible, like chat or JSON), or random octets.
 Bytes random_payload(std::mt19937_64& random, std::size_t size, bool text) {

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "support/factories.hpp"
 #include "support/trace.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/permessage_deflate.hpp"
@@ -15,19 +16,14 @@ namespace {
 using test::Bytes;
 using test::bytes;
 using test::bytes_of;
+using test::compress_everything;
 using test::concat;
 using test::deflating;
 using test::deflating_factory;
 using test::hex;
 using test::masked_frame;
+using test::Trace;
 using test::trace_at_every_split;
-using Trace = std::vector<std::string>;
-
-ConnectionOptions compress_everything() {
-  ConnectionOptions options;
-  options.deflate.compression_threshold = 0;
-  return options;
-}
 
 // --- RFC 7692 §7.2.1: sending ---
 
@@ -62,9 +58,8 @@ TEST(Rfc7692Section7_1_1_1, WithoutContextTakeoverEveryMessageIsCompressedAlone)
 }
 
 TEST(Rfc7692Section7_2_3_1, ClientMasksTheCompressedPayload) {
-  const MaskKey key = {std::byte{0x37}, std::byte{0xfa}, std::byte{0x21}, std::byte{0x3d}};
-  Connection client =
-      Connection::open(Role::client, compress_everything(), test::fixed_random(key));
+  const MaskKey key = test::rfc_mask_key;
+  Connection client = test::open_client(compress_everything(), key);
   ASSERT_EQ(client.enable_deflate({}), ApiError::none);
   ASSERT_EQ(client.send_text("Hello"), ApiError::none);
   const Bytes expected = masked_frame(0xc1, bytes({0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}), key);
