@@ -81,7 +81,6 @@ std::optional<Event> Driver::next_event() {
   std::optional<Event> event = connection_.next_event();
   if (event) note_event(*event);
   note_state();
-  update_backpressure();
   return event;
 }
 
@@ -97,6 +96,7 @@ void Driver::note_event(const Event& event) noexcept {
 }
 
 void Driver::note_state() noexcept {
+  update_backpressure();  // whatever queued output, it counts at once
   switch (connection_.state()) {
     case ConnectionState::handshake:
     case ConnectionState::awaiting_accept:
@@ -216,7 +216,6 @@ void Driver::note_output_written() noexcept {
       connection_.transport_action() == TransportAction::keep_open) {
     connection_.release_idle_buffers();
   }
-  update_backpressure();
   note_state();
 }
 

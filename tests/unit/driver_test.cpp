@@ -275,5 +275,26 @@ TEST(DriverHttp, PlainRequestIsAnsweredAndTheTransportClosedOnceWritten) {
   EXPECT_TRUE(server.should_close());
 }
 
+// Found by fuzz/driver.cpp: output queued by the constructor, accept() or close() did not count
+// for wants_read() until the next event or write.
+TEST(DriverBackpressure, OutputQueuedByAnyCallCountsAtOnce) {
+  DriverPolicy policy = test_policy();
+  policy.max_outbound_buffer = 10;
+  Driver client = Driver::client(test::client_handshake("example.com", "/chat"), {},
+                                 test::fixed_random({}), policy, Milliseconds{0});
+  EXPECT_GT(client.buffered_amount(), 10u) << "the opening request";
+  EXPECT_FALSE(client.wants_read());
+
+  Driver server = Driver::server({}, policy, Milliseconds{0});
+  server.receive(client.pending_output(), Milliseconds{0});
+  ASSERT_TRUE(server.next_event());
+  ASSERT_EQ(server.accept(), ApiError::none);
+  EXPECT_FALSE(server.wants_read()) << "the 101 response is over the limit";
+  server.consume_output(server.buffered_amount());
+  EXPECT_TRUE(server.wants_read());
+  ASSERT_EQ(server.close(close_code::normal, "a reason long enough"), ApiError::none);
+  EXPECT_FALSE(server.wants_read()) << "the Close frame is over the limit";
+}
+
 }  // namespace
 }  // namespace wscore
