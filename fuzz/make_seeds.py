@@ -26,13 +26,16 @@ def write(target, name, data):
         out.write(data)
 
 
-def frame(first, payload, mask=None):
-    """One frame (RFC 6455 section 5.2) with the shortest length form."""
+def frame(first, payload, mask=None, form=None):
+    """One frame (RFC 6455 section 5.2) with the shortest length form, or the given one (7, 16
+    or 64 bits)."""
     length = len(payload)
     mask_bit = 0x80 if mask is not None else 0
-    if length < 126:
+    if form is None:
+        form = 7 if length < 126 else 16 if length <= 0xFFFF else 64
+    if form == 7:
         head = bytes([first, mask_bit | length])
-    elif length <= 0xFFFF:
+    elif form == 16:
         head = bytes([first, mask_bit | 126]) + struct.pack(">H", length)
     else:
         head = bytes([first, mask_bit | 127]) + struct.pack(">Q", length)
@@ -666,6 +669,302 @@ def inflate_seeds():
         write("inflate", name, bytes([config, behaviour, limit, seed, compressor]) + ops)
 
 
+# --- frame_differential: [config] [our piece seed] [wslay piece seed] [bytes...] -------------
+
+def frame_differential_seeds():
+    server, client = 0, 1  # config bit 0: our role
+    copy = 0x10  # config bit 4: parse_copying, its buffer size from bits 5-7
+
+    def copy_size(index):
+        return copy | (index << 5)
+
+    cases = {
+        # RFC 6455 section 5.7 examples.
+        "rfc6455_5_7_unmasked_hello_client": (client, 0, 0, frame(0x81, b"Hello")),
+        "rfc6455_5_7_masked_hello_server": (server, 0, 0, frame(0x81, b"Hello", RFC_MASK)),
+        "rfc6455_5_7_fragmented_hello": (client, 0, 0, frame(0x01, b"Hel") + frame(0x80, b"lo")),
+        "rfc6455_5_7_ping_and_pong_masked": (
+            server, 0, 0, frame(0x89, b"Hello", RFC_MASK) + frame(0x8A, b"Hello", RFC_MASK)),
+        "rfc6455_5_7_binary_256_16bit_length": (client, 0, 0, frame(0x82, bytes(range(256)))),
+        "rfc6455_5_7_binary_65536_64bit_length": (client, 7, 9, frame(0x82, b"\x5a" * 65536)),
+        "every_split_one_byte_pieces_both": (
+            server, 1, 1, frame(0x81, b"Hello", RFC_MASK) + frame(0x82, b"x" * 300, RFC_MASK)
+            + frame(0x88, b"\x03\xe8", RFC_MASK)),
+        "ours_whole_wslay_one_byte": (client, 0, 1, frame(0x82, b"abc") + frame(0x89, b"")),
+        "ours_one_byte_wslay_whole": (client, 1, 0, frame(0x82, b"abc") + frame(0x89, b"")),
+        "copying_into_one_byte_buffer": (
+            server | copy_size(0), 3, 5, frame(0x82, b"masked payload", RFC_MASK)),
+        "copying_into_7_byte_buffer": (client | copy_size(3), 2, 0, frame(0x81, b"x" * 200)),
+        "empty_frames_back_to_back": (
+            client, 0, 0,
+            frame(0x81, b"") + frame(0x82, b"") + frame(0x89, b"") + frame(0x80, b"")),
+        # Both refuse.
+        "length_64bit_high_bit_set": (client, 0, 0, bytes([0x82, 127, 0x80, 0, 0, 0, 0, 0, 0, 5])),
+        "ping_126_bytes_control_too_long": (client, 0, 0, frame(0x89, b"p" * 126)),
+        "ping_without_fin_fragmented_control": (client, 0, 0, frame(0x09, b"p")),
+        "close_without_fin_masked_two_bytes_only": (server, 1, 1, bytes([0x08, 0x80])),
+        # We refuse, wslay's frame layer reads on (its event layer checks these).
+        "reserved_opcode_3": (client, 0, 0, frame(0x83, b"r") + frame(0x81, b"after")),
+        "reserved_control_opcode_0xb_with_fin": (client, 0, 0, frame(0x8B, b"r")),
+        "reserved_control_opcode_0xb_without_fin": (client, 0, 0, frame(0x0B, b"r")),
+        "rsv1_without_extension": (client, 0, 0, frame(0xC1, b"rsv1")),
+        "rsv1_claimed_by_extension": (client | (4 << 1), 0, 0, frame(0xC1, b"rsv1")),
+        "rsv1_on_continuation_with_extension": (
+            client | (4 << 1), 0, 0, frame(0x41, b"a") + frame(0xC0, b"b")),
+        "rsv2_rsv3_claimed": (client | (3 << 1), 0, 0, frame(0xB2, b"\x01\x02")),
+        "unmasked_frame_from_client": (server, 0, 0, frame(0x81, b"plain") + frame(0x81, b"x")),
+        "masked_frame_from_server": (client, 0, 0, frame(0x81, b"masked", RFC_MASK)),
+        "unmasked_header_then_end_of_input": (server, 0, 0, bytes([0x82, 0x05])),
+        # wslay refuses, we accept: lengths not in the minimal form (RFC 6455 5.2).
+        "length_16bit_form_for_5_bytes": (client, 0, 0, frame(0x82, b"12345", form=16)),
+        "length_64bit_form_for_5_bytes": (client, 0, 0, frame(0x82, b"12345", form=64)),
+        "length_64bit_form_for_300_bytes": (client, 0, 0, frame(0x82, b"y" * 300, form=64)),
+        "ping_with_16bit_length_of_4": (server, 0, 0, frame(0x89, b"ping", RFC_MASK, form=16)),
+        "non_minimal_length_then_valid_frame": (
+            client, 0, 0, frame(0x81, b"hi") + frame(0x82, b"12", form=16) + frame(0x81, b"z")),
+        # Input ends inside a frame.
+        "end_inside_header": (client, 0, 0, bytes([0x82, 126, 0x01])),
+        "end_inside_masking_key": (server, 0, 0, bytes([0x81, 0x85, 0x37, 0xFA])),
+        "end_inside_payload": (server, 2, 3, frame(0x82, b"0123456789", RFC_MASK)[:10]),
+    }
+    for name, (config, ours, wslay, data) in cases.items():
+        write("frame_differential", name, bytes([config, ours, wslay]) + data)
+
+
+# --- driver: [policy: 5 bytes] [options] [setup] [start time] [operations...] -----------------
+
+def driver_seeds():
+    # timeouts index: 0 0ms 1 1ms 2 2ms 3 3ms 4 5ms 5 10ms 6 20ms 7 50ms 8 100ms 9 200ms
+    #                 10 500ms 11 1s 12 2s 13 5s 14 10s 15 60s
+    # buffer limits index: 0 0 1 1 2 2 3 10 4 64 5 100 6 128 7 200 8 256 9 500 10 1000 11 4096
+    #                      12 65536 13 1MiB 14 16KiB 15 16MiB
+    def policy(handshake=13, idle=14, pong=13, close=13, buffer=15):
+        return bytes([handshake, idle, pong, close, buffer])
+
+    server, client = 0, 1  # setup bit 0; bits 1-2: the peer's handshake
+    refused, plain_or_bad_options, garbage_handshake = 2, 4, 6
+    in_place, ignore_wants_read, no_random, small_head, subprotocols = 8, 16, 32, 64, 128
+    streaming, no_auto_pong = 1, 2  # options bits 0 and 1
+    op_text, op_binary, op_continuation, op_ping, op_pong, op_close = range(6)
+
+    def handshake(count=0):
+        """Operation 0: the next `count` bytes of the peer's handshake (0: all the rest)."""
+        return bytes([0, count])
+
+    def peer(opcode_index, payload=b"", kind=0, fin=True, rsv1=False, wrong_mask=False, form=0):
+        """Operation 1: a frame from the peer (kind 3: `payload` * 64 bytes of 'x')."""
+        shape = opcode_index | (0 if fin else 8) | (16 if rsv1 else 0) | (
+            32 if wrong_mask else 0) | (form << 6)
+        length = len(payload) if kind != 3 else payload
+        body = payload if kind in (0, 1, 2) else b""
+        return bytes([1, shape, length, kind]) + body
+
+    def peer_close(code_index=0, reason=b""):
+        """A Close from the peer with a code from close_codes (index 0 is 1000)."""
+        return bytes([1, op_close, len(reason), 2 | (code_index << 2)]) + reason
+
+    def raw(data):
+        return bytes([2, len(data)]) + data
+
+    def send(data, text=True, kind=0, last=True):
+        """Operation 3 (kind 2: `data` * 64 bytes of 'y')."""
+        how = (1 if text else 0) | (2 if last else 0) | (kind << 2)
+        return bytes([3, how, len(data) if kind != 2 else data]) + (
+            data if kind in (0, 1) else b"")
+
+    def fragment(data, text=True, last=False, kind=0):
+        return bytes([4]) + send(data, text, kind, last)[1:]
+
+    def ping(data=b""):
+        return bytes([5, 0, len(data)]) + data
+
+    def close(code_index=0, reason_length=3):
+        return bytes([6, code_index, reason_length])
+
+    shut_down = bytes([7])
+
+    def accept(how=0):
+        return bytes([8, how])
+
+    def reject(status_index=1):
+        return bytes([8, 4, status_index])
+
+    respond = bytes([8, 5])
+    abort = bytes([9])
+
+    def advance(ms):
+        return bytes([10, ms])
+
+    def to_deadline(early=0):
+        return bytes([11, early])
+
+    def consume(count):
+        return bytes([12, count])
+
+    def write_output(size):
+        return bytes([13, size])
+
+    eof = bytes([14])
+    write_all = bytes([15])
+
+    def run(pol, options, setup, start, *ops, garbage=None):
+        data = pol + bytes([options, setup, start])
+        if garbage is not None:
+            data += bytes([len(garbage)]) + garbage
+        return data + b"".join(ops)
+
+    open_server = (handshake(), accept(), write_all)
+    open_client = (write_all, handshake(), write_all)
+    cases = {
+        "server_accept_echo_then_peer_close_1000": run(
+            policy(), 0, server, 0, *open_server, peer(op_text, b"hello", kind=1),
+            send(b"hello", kind=1), write_all, peer_close(0, b"bye"), write_all),
+        "server_handshake_in_pieces_then_frames_in_same_read": run(
+            policy(), 0, server | in_place, 3, handshake(10), handshake(40), handshake(),
+            accept(), peer(op_binary, b"abc"), write_all),
+        "server_handshake_timeout_no_request": run(policy(handshake=8), 0, server, 1, advance(99),
+                                                    advance(1), write_all),
+        "server_handshake_timeout_awaiting_accept": run(
+            policy(handshake=7), 0, server, 0, handshake(), to_deadline(1), to_deadline(0)),
+        "server_keepalive_ping_then_pong_timeout_1006": run(
+            policy(idle=8, pong=7), 0, server, 0, *open_server, to_deadline(), write_all,
+            to_deadline(1), to_deadline()),
+        "server_keepalive_ping_answered_by_pong": run(
+            policy(idle=8, pong=7), 0, server, 0, *open_server, to_deadline(), write_all,
+            advance(20), peer(op_pong), to_deadline(), write_all, to_deadline(), to_deadline()),
+        "server_traffic_resets_idle_timer": run(
+            policy(idle=8, pong=7), 0, server, 0, *open_server, advance(90), peer(op_text, b"x"),
+            advance(90), peer(op_ping, b"p"), advance(90), write_all),
+        "server_version_8_refused_426": run(policy(), 0, server | refused, 0, handshake(),
+                                             write_all),
+        "server_plain_http_respond_404": run(policy(), 0, server | plain_or_bad_options, 0,
+                                              handshake(), respond, write_all),
+        "server_plain_http_accept_is_wrong_state": run(
+            policy(), 0, server | plain_or_bad_options, 0, handshake(), accept(), respond),
+        "server_reject_403": run(policy(), 0, server, 0, handshake(), reject(1), write_all),
+        "server_reject_status_99_written_as_500": run(policy(), 0, server, 0, handshake(),
+                                                       reject(4), write_all),
+        "server_accept_subprotocol_not_offered_500": run(
+            policy(), 0, server | subprotocols, 0, handshake(), accept(2), write_all),
+        "server_accept_injected_header_500": run(policy(), 0, server, 0, handshake(), accept(3),
+                                                  write_all),
+        "server_accept_offered_subprotocol": run(policy(), 0, server | subprotocols, 0,
+                                                  handshake(), accept(1), write_all),
+        "server_respond_without_plain_http_500": run(policy(), 0, server, 0, handshake(),
+                                                      respond, write_all),
+        "server_request_over_max_handshake_size_431": run(
+            policy(), 0, server | small_head, 0, handshake(), write_all),
+        "server_garbage_request_400": run(policy(), 0, server | garbage_handshake, 0, handshake(),
+                                           write_all, garbage=b"GET / HTTP/1.1\r\n\x00\r\n\r\n"),
+        "server_backpressure_100_bytes_refuses_sends": run(
+            policy(buffer=5), 0, server, 0, *open_server, send(2, kind=2),
+            send(b"a", kind=0), peer(op_ping, b"p"), consume(50), send(b"b"), write_all,
+            send(b"c"), write_all),
+        "server_backpressure_zero_limit_pauses_reading": run(
+            policy(buffer=0), 0, server, 0, *open_server, send(b"x"), peer(op_text, b"queued"),
+            write_all, peer(op_text, b"y"), write_all),
+        "server_limit_10_one_byte_over_then_exactly_at": run(
+            policy(buffer=3), 0, server, 0, *open_server, send(b"123456789", text=False),
+            fragment(b"a"), send(b"b"), consume(1), fragment(b"a"), write_all,
+            send(b"123456789", text=False), consume(1), fragment(b"c", last=True), write_all),
+        "server_unmasked_frame_1002": run(policy(), 0, server, 0, *open_server,
+                                           peer(op_text, b"plain", wrong_mask=True), write_all),
+        "server_invalid_utf8_1007": run(policy(), 0, server, 0, *open_server,
+                                         peer(op_text, b"\xff\xfe"), write_all),
+        "server_frame_over_limit_1009": run(policy(), 2 << 2, server, 0, *open_server,
+                                             peer(op_binary, 2, kind=3), write_all),
+        "server_length_high_bit_1002": run(policy(), 0, server, 0, *open_server,
+                                            peer(op_binary, b"x", form=3), write_all),
+        "server_close_code_1005_echo_without_code": run(
+            policy(), 0, server, 0, *open_server, peer(op_close, b""), write_all),
+        "server_close_first_then_close_timeout_1006": run(
+            policy(close=7), 0, server, 0, *open_server, close(7, 10), write_all, to_deadline(1),
+            to_deadline()),
+        "server_close_first_then_peer_close": run(
+            policy(), 0, server, 0, *open_server, close(0, 0), consume(2), peer_close(1),
+            write_all),
+        "server_close_invalid_code_and_long_reason_refused": run(
+            policy(), 0, server, 0, *open_server, close(10, 3), close(0, 124), close(0, 0x81)
+            + b"\xff", close(12, 0), write_all),
+        "server_eof_while_open_1006": run(policy(), 0, server, 0, *open_server, eof, write_all),
+        "server_eof_during_handshake": run(policy(), 0, server, 0, handshake(20), eof),
+        "server_eof_while_awaiting_accept_then_accept": run(
+            policy(), 0, server, 0, handshake(), eof, accept(), write_all),
+        "server_shut_down_open_1001": run(policy(), 0, server, 0, *open_server, shut_down,
+                                           write_all, peer_close(1), write_all),
+        "server_shut_down_during_handshake": run(policy(), 0, server, 0, handshake(5),
+                                                  shut_down, shut_down),
+        "server_abort_open_drops_output": run(policy(), 0, server, 0, handshake(), accept(),
+                                               consume(10), send(b"lost"), abort, abort),
+        "server_partial_writes": run(policy(), 0, server, 0, handshake(), accept(), consume(3),
+                                      write_output(7), send(b"hello world"), write_output(1),
+                                      consume(0), write_output(200), write_all),
+        "server_fragments_both_ways_streaming": run(
+            policy(), streaming, server, 0, *open_server, fragment(b"Hel"), ping(b"mid"),
+            fragment(b"lo", last=True), peer(op_text, b"Hel", fin=False), peer(op_ping, b"p"),
+            peer(op_continuation, b"lo"), write_all),
+        "server_fragment_invalid_utf8_then_message_in_progress": run(
+            policy(), 0, server, 0, *open_server, fragment(b"\xe2\x82"), send(b"x"),
+            fragment(b"\xac", last=True), fragment(b"\xff"), write_all),
+        "server_ping_flood_no_drain": run(
+            policy(buffer=4), 0, server, 0, *open_server,
+            *[peer(op_ping, bytes([i])) for i in range(20)], write_all),
+        "server_ping_flood_auto_pong_off": run(
+            policy(), no_auto_pong, server, 0, *open_server, peer(op_ping, b"a"),
+            peer(op_ping, b"b"), write_all),
+        "server_ping_api_125_and_126": run(policy(), 0, server, 0, *open_server,
+                                            bytes([5, 2, 2]), bytes([5, 0, 126]) + b"z" * 126,
+                                            write_all),
+        "server_reads_past_wants_read": run(
+            policy(buffer=0), 0, server | ignore_wants_read, 0, *open_server, send(b"x"),
+            peer(op_ping, b"1"), peer(op_ping, b"2"), write_all),
+        "server_zero_timeouts": run(policy(0, 0, 0, 0), 0, server, 0, handshake(), advance(0),
+                                     accept(), advance(0), advance(0), advance(0), write_all),
+        "server_zero_idle_and_pong_after_open": run(
+            policy(13, 0, 0, 0), 0, server, 0, *open_server, to_deadline(), to_deadline(),
+            write_all),
+        "client_open_send_close_and_server_closes_tcp": run(
+            policy(), 0, client, 0, *open_client, send(b"hi", kind=1), close(0, 2), write_all,
+            peer_close(0), eof),
+        "client_clean_close_then_close_timeout": run(
+            policy(close=7), 0, client, 0, *open_client, peer_close(0, b"bye"), write_all,
+            to_deadline(1), to_deadline()),
+        "client_request_written_in_pieces": run(
+            policy(), 0, client, 2, consume(5), write_output(30), consume(255), handshake(7),
+            handshake(), write_all),
+        "client_response_before_request_written": run(policy(), 0, client, 0, handshake(),
+                                                       send(b"early"), write_all),
+        "client_wrong_accept_key": run(policy(), 0, client | refused, 0, *open_client),
+        "client_refuses_its_own_options": run(policy(), 0, client | plain_or_bad_options, 0,
+                                               write_all, send(b"x"), advance(1)),
+        "client_garbage_response": run(policy(), 0, client | garbage_handshake, 0, *open_client,
+                                        garbage=b"HTTP/1.1 200 OK\r\n\r\n"),
+        "client_subprotocol_chat": run(policy(), 0, client | subprotocols, 0, *open_client,
+                                        send(b"x")),
+        "client_without_random_source_idle_gives_up": run(
+            policy(idle=8, close=7), 0, client | no_random, 0, *open_client, send(b"refused"),
+            ping(), close(), shut_down, to_deadline(), to_deadline(), write_all),
+        "client_masked_frame_from_server_1002": run(
+            policy(), 0, client, 0, *open_client, peer(op_text, b"m", wrong_mask=True), write_all),
+        "client_handshake_timeout_drops_request": run(policy(handshake=5), 0, client, 0,
+                                                       consume(10), advance(10)),
+        "client_eof_after_handshake": run(policy(), 0, client | in_place, 0, *open_client,
+                                           peer(op_text, b"x"), eof, write_all),
+        "client_raw_bytes_after_open": run(policy(), 0, client, 0, *open_client,
+                                            raw(b"\x81\x02hi\x89\x00\x8a\x01x"), write_all),
+    }
+    # Found by libFuzzer and kept byte for byte: a client without a RandomSource, refused its
+    # keep-alive Ping, fails while it waits close_timeout.
+    cases["client_without_random_source_fails_while_waiting_after_refused_ping"] = bytes.fromhex(
+        "0d08ffffff1021000f00000f03030010080092050002000000000003000000ffff080045ffffffff"
+        "ff3035357f31ffffff056c00ff0d0e0d0d4f00010d0d050000000000080008000f030b0203000000"
+        "080008060f030b000f00000f0307017a0002fa026869004b6225001061000000000000080008000f"
+        "030b02030000000800080000000000fefd00080045ff060f0308000f030bff020300000008000806"
+        "0f030b000f00000f03030e06000000fe020f010500030efd0ffc0f")
+    for name, data in cases.items():
+        write("driver", name, data)
+
+
 if __name__ == "__main__":
     frame_seeds()
     handshake_request_seeds()
@@ -676,3 +975,5 @@ if __name__ == "__main__":
     unmask_seeds()
     extension_seeds()
     inflate_seeds()
+    frame_differential_seeds()
+    driver_seeds()

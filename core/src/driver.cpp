@@ -2,7 +2,6 @@
 // connection waits for and until when; advance() acts when that time has come.
 #include "wscore/driver.hpp"
 
-
 namespace wscore {
 
 Driver::Driver(Connection connection, DriverPolicy policy, Milliseconds now)
