@@ -132,6 +132,27 @@ class ProtocolTest(unittest.TestCase):
             self.assertTrue(request("GET", "/nothing").startswith("HTTP/1.1 404 "))
             self.assertTrue(request("POST", "/").startswith("HTTP/1.1 405 "))
 
+    def test_plain_requests_are_held_to_rfc_9112(self):
+        # The core classifies and validates every request, not only upgrades: RFC 9112 §3.2, a
+        # request without Host is 400; §5, a field line that is not token ":" value is 400.
+        with Server() as server:
+            def answer(raw):
+                with socket.create_connection(("127.0.0.1", server.port)) as s:
+                    s.sendall(raw)
+                    data = b""
+                    while chunk := s.recv(65536):
+                        data += chunk
+                    return data
+            self.assertTrue(answer(b"GET / HTTP/1.1\r\n\x01\x02junk\xff\r\n\r\n")
+                            .startswith(b"HTTP/1.1 400 "))
+            self.assertTrue(answer(b"GET / HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 400 "))
+            head = answer(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 200 "))
+            length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            self.assertGreater(length, 0)
+            self.assertTrue(head.endswith(b"\r\n\r\n"), "HEAD: the headers of GET, no body")
+            self.assertIn(b"Allow: GET, HEAD", answer(b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n"))
+
     def test_bad_upgrade_gets_400_and_old_version_426(self):
         with Server() as server:
             def request(headers):
