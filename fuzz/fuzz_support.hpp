@@ -21,8 +21,10 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define WSCORE_FUZZ_HAS_ASAN 1
 #endif
-#if defined(WSCORE_FUZZ_HAS_ASAN)
+// g++'s sanitizer headers have no allocator_interface.h: there the heap is not measured.
+#if defined(WSCORE_FUZZ_HAS_ASAN) && __has_include(<sanitizer/allocator_interface.h>)
 #include <sanitizer/allocator_interface.h>
+#define WSCORE_FUZZ_MEASURES_HEAP 1
 #endif
 
 // For the hot inner loops of the targets' own oracles: no coverage instrumentation (clang), as
@@ -111,7 +113,7 @@ inline std::vector<std::size_t> piece_sizes(std::size_t total, std::uint8_t seed
 // Bytes the process has allocated and not freed, when the build has AddressSanitizer (whose
 // allocator keeps the count); nullopt otherwise, and the memory checks are skipped.
 inline std::optional<std::size_t> heap_in_use() {
-#if defined(WSCORE_FUZZ_HAS_ASAN)
+#if defined(WSCORE_FUZZ_MEASURES_HEAP)
   return __sanitizer_get_current_allocated_bytes();
 #else
   return std::nullopt;
