@@ -50,8 +50,11 @@ std::uint16_t serve_echo(Socket& socket) {
     while (auto event = connection.next_event()) {
       std::visit(wscore::Overloaded{
                      [&](const wscore::RequestReceived&) {
-                       // or connection.reject(403, "go away")
-                       if (connection.accept() != wscore::ApiError::none) close_code = 1011;
+                       // or connection.reject(403, "go away"); a refused accept() (bad
+                       // options) must still answer the request
+                       if (connection.accept() != wscore::ApiError::none) {
+                         (void)connection.reject(500, "server misconfigured");
+                       }
                      },
                      [&](const wscore::MessageReceived& message) {
                        (void)connection.send(message.type, message.data);  // echo, same type
