@@ -1,4 +1,5 @@
 #!/bin/bash -eu
+# SPDX-License-Identifier: MIT
 # Builds wscore's fuzz targets the OSS-Fuzz way, for ClusterFuzzLite or OSS-Fuzz: compiler and
 # flags from $CXX and $CXXFLAGS, the fuzzing engine from $LIB_FUZZING_ENGINE, and into $OUT each
 # target with its seed corpus (<target>_seed_corpus.zip: corpus/<target>/ and the regression

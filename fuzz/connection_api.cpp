@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: a client and a server Connection back to back, from the opening handshake to
 // the closing one, driven by an input-chosen interleaving of API calls and partial transfers.
 //

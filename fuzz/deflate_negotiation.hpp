@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The permessage-deflate half of extension_header: a parsed Sec-WebSocket-Extensions value read
 // as offers and as a response, through RFC 7692 §7.1's negotiation both ways, bare and through
 // Connections.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate options from one input byte, for the targets that negotiate it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the session driver (Driver) around one connection, server or client, on a fake
 // clock, driven by an input-chosen interleaving of peer bytes, API calls, time steps, partial
 // writes and the end of the stream.

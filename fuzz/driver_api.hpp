@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The driver target's application: send(), send_fragment(), ping(), close(), shut_down(),
 // accept() / reject() / respond() and abort(), each checked against what connection.hpp and
 // driver.hpp promise (the result, in their order of checks, and the bytes it writes), and

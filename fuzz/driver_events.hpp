@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The driver target's reading of the events: the transport reads every event after each step,
 // and they come in order (the handshake event first, the connection's events as EventChecker
 // checks them, exactly one terminal event once closed or failed, nothing after it). See

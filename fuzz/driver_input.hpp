@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The driver target's input decoded: the policy, options and setup bytes at its start, the
 // tables they index, the driver they build with the peer's handshake, and the frames and
 // payloads the operations read. See driver.cpp for the input format.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The driver target's model of the connection's life on the fake clock: the deadline the
 // policy sets for where the connection is, the timeouts that must have fired, the backpressure
 // of the output (by origin: data frames or anything else) and when reading must pause and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The driver target's final check: the bytes the transport wrote, parsed as the peer reads them
 // (the HTTP head, then frames with a FrameParser in the peer's role), against what the run
 // recorded: the request, the answer, the accepted sends and Pings, the Close. See driver.cpp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The model connection_api keeps of each endpoint: what it has sent that the peer has yet to
 // receive, where it stands in the closing handshake, and so what each API call must return.
 #pragma once

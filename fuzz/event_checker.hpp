@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks every event an open connection reports against the promises of events.hpp, and records
 // them as a trace that does not depend on how the input was split or on the delivery mode:
 // streamed fragments are joined into the message they belong to, and the human-readable `what`

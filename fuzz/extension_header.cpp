@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: Sec-WebSocket-Extensions parsing and formatting (RFC 6455 §9.1), and its path
 // through the opening handshake.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: our frame layer (FrameParser) against Debian's wslay frame layer
 // (wslay_frame_recv, libwslay 1.1.1), frame after frame, on the same bytes.
 //

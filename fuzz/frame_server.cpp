@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: arbitrary bytes from a client into an open server-role connection, with the
 // input's first bytes choosing the options, the split and the buffer handling. The invariants
 // are described in frame_target.hpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The body of frame_server and frame_client: arbitrary bytes into an open connection.
 //
 // Input: [options] [piece seed] [behaviour] [more behaviour] [bytes from the peer...]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by every fuzz target: failing with a message, reading choices from the input's first
 // bytes, cutting a buffer into pieces, and measuring the heap where the build can.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks shared by the handshake targets: feeding a parser in pieces, comparing parsed heads,
 // and the frames that follow a head.
 #pragma once

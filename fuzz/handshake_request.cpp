@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the server side of the opening handshake (RFC 6455 §4.2).
 //
 // Input: [piece seed] [max head size / 32] [behaviour] [later] [request bytes...]

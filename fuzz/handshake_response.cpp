@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the client side of the opening handshake (RFC 6455 §4.1), reading the server's
 // response to a request with the key of RFC 6455 §1.3.
 //

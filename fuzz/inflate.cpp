@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: compressed messages (RFC 7692) into a connection that negotiated
 // permessage-deflate, under a small max_message_size.
 //

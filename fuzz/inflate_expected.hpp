@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The inflate target's expectations: the events the frames must yield, from the reference
 // decoder (reference_inflate.hpp), and a matcher that compares a connection's events with them
 // as they come. See inflate.cpp for the rules.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The inflate target's input turned into frames: its configuration (the role, the agreement,
 // the limit) and the messages a peer's compressor, or raw bytes, make of the operations. See
 // inflate.cpp for the input format.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Writes the hand-made seeds of corpus/<target>/, one small file per case, named for what it is.
 
 Each target's input format is described at the top of fuzz/<target>.cpp (frame_target.hpp for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A deliberately simple DEFLATE decoder (RFC 1951) with the message framing of permessage-deflate
 // (RFC 7692 §7.2.2), the oracle the inflate target checks the library against.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A deliberately simple UTF-8 validator, the oracle the fuzz targets check the library against.
 //
 // It shares nothing with the library's tables: it decodes code points from their bits and asks,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Standalone driver: replays every file in the directories (or the files) given on the command
 // line through LLVMFuzzerTestOneInput, so the corpus and the regressions run under ctest with any
 // compiler. When an input fails, its path is printed before the process dies.

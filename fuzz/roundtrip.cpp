@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: what one role encodes, the other decodes unchanged.
 //
 // Input: [config] [piece seed] [deflate] [operations...]

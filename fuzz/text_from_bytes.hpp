@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Turns arbitrary bytes into valid UTF-8 with code points of every length, so that targets which
 // send text reach the paths for valid text (and for text cut between fragments) as easily as
 // the paths that refuse invalid text.

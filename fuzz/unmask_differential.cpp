@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the library's masking (RFC 6455 §5.3) against a byte-at-a-time reference.
 //
 // Input: [key: 4 bytes] [key offset] [source alignment] [destination alignment] [split]

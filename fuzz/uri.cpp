@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: parse_websocket_uri (RFC 6455 §3) on arbitrary text.
 //
 // Input: the text itself.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fuzz target: the library's UTF-8 validation against the reference in reference_utf8.hpp.
 //
 // Input: [layout] [piece seed] [bytes...]

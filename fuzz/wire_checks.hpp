@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks the bytes a connection wrote. Two independent readers must agree on them: a plain frame
 // walker written here from RFC 6455 §5.2 (it shares no code with the library), and a library
 // Connection in the opposite role, which must report no protocol error.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fails if any C++ source under core/, transport/, tools/, fuzz/ or tests/ is not formatted.
 file(GLOB_RECURSE sources
      ${SOURCE_DIR}/core/*.cpp ${SOURCE_DIR}/core/*.hpp

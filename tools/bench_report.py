@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Turns the core benchmark's JSON into a Markdown table with ratios and an SVG bar chart.
 
 usage: bench_report.py core.json core.md core.svg

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Measures the server's resident memory per idle upgraded connection.
 
 usage: tools/idle_footprint.py [--connections N] [--tls] [WSCORE_BINARY]

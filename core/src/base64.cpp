@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Base64 encoding and strict decoding (RFC 4648 §4).
 #include "wscore/detail/base64.hpp"
 

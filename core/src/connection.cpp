@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection: its life (the one place ConnectionState changes), abort, and the output buffer.
 // The opening handshake is in connection_handshake.cpp, reading in connection_receive.cpp,
 // sending in connection_send.cpp.

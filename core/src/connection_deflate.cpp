@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection: permessage-deflate (RFC 7692 §6, §7.2) on the data path. Receiving, RSV1 on the
 // first frame of a data message means the message is compressed: whole messages are inflated
 // into the message buffer, streamed ones a piece at a time; either way max_message_size bounds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection's permessage-deflate state (RFC 7692), private to the core: the codec for each
 // direction as the agreement and the options set it up, and the buffers around it.
 #pragma once

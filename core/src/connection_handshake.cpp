@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection: the opening handshake (RFC 6455 §4) in both roles — the factories, the server's
 // request and answers (accept, reject, respond to plain HTTP), the client's response checks.
 #include <algorithm>

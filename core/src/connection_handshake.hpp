@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection's opening-handshake state, private to the core: the parser of the request (server)
 // or of the response (client), and what the handshake has decided so far.
 #pragma once

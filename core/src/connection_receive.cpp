@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection: the message layer above the frame layer (RFC 6455 §5.4, §5.5, §6.2, §7, §8):
 // fragmentation, limits, UTF-8, control frames and the close handshake. FrameParser reads the
 // frames and enforces the rules of a header alone; every rule here is written once.

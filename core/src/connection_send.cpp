@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Connection: sending (RFC 6455 §5.2-§5.6, §7.1.2). Every action validates first and writes
 // nothing on misuse; frames use the minimal length encoding; the client masks every frame.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The session driver: one Wait enum, changed by wait_for() and note_state(), says what the
 // connection waits for and until when; advance() acts when that time has come.
 #include "wscore/driver.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sec-WebSocket-Extensions (RFC 6455 §9.1):
 //   extension-list = 1#extension
 //   extension      = extension-token *( ";" extension-param )

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wscore/frame_header.hpp"
 
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The frame layer (RFC 6455 §5.2): one state machine, State, walked by parse():
 // header -> payload -> header ..., or -> failed on the first rule a header breaks.
 #include "wscore/frame_parser.hpp"

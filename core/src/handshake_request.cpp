@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Server side of the opening handshake (RFC 6455 §4.2): the request parser, the accept key and
 // the responses.
 #include "wscore/handshake_request.hpp"

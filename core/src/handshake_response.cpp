@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client side of the opening handshake (RFC 6455 §4.1): the request and the response parser.
 #include "wscore/handshake_response.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Incremental HTTP/1.1 head scanning and the grammar helpers of RFC 9110 §5.6 and RFC 9112.
 #include "wscore/detail/http_head.hpp"
 

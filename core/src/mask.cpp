@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client-to-server masking (RFC 6455 §5.3): payload octet i is XORed with key octet i MOD 4.
 //
 // Every kernel takes the key already rotated so that key[0] applies to the first byte it sees.

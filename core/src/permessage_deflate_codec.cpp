@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The permessage-deflate codec (RFC 7692 §7.2) on zlib: raw DEFLATE (no zlib header), flushed
 // with Z_SYNC_FLUSH so that every message ends on a byte boundary with 00 00 ff ff, which is
 // stripped on the wire and appended again before inflating.

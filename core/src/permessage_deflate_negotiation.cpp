@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate negotiation (RFC 7692 §5, §7.1): reading and writing the parameters, the
 // server's choice among offers, the client's check of the response.
 #include <algorithm>

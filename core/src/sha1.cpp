@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-1 as specified in RFC 3174 §6.1 (method 1: the 80-word message schedule).
 #include "wscore/detail/sha1.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runtime CPU dispatch: which SIMD level this CPU runs, and the kernel for each level.
 #include <array>
 #include <cstddef>

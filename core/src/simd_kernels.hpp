@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Private to the core: the per-level kernels behind apply_mask, copy_masked and is_valid_utf8,
 // and the dispatch that picks one for a SimdLevel. Only simd.cpp decides which CPU runs what.
 #pragma once

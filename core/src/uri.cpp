@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WebSocket URIs (RFC 6455 §3) with the RFC 3986 productions they are built from:
 //   ws-URI      = "ws:" "//" host [ ":" port ] path-abempty [ "?" query ]
 //   host        = IP-literal / IPv4address / reg-name          (RFC 3986 §3.2.2)

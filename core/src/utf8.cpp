@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UTF-8 validation (RFC 3629 §4) for text messages and close reasons (RFC 6455 §8.1).
 //
 // The byte-at-a-time state machine here is the reference the vector kernels are checked

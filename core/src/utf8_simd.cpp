@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Vector UTF-8 validation (RFC 3629 §4) after Keiser & Lemire, "Validating UTF-8 In Less Than
 // One Instruction Per Byte" (Software: Practice and Experience, 2021).
 //

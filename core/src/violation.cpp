@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wscore/violation.hpp"
 
 #include "wscore/close_code.hpp"

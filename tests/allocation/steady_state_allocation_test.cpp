@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // "No allocation per frame once buffers are warm": counts every operator new in the process
 // while a server and a client exchange messages in a steady state. A separate executable,
 // because it replaces the global allocation functions.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """permessage-deflate (RFC 7692) interop with Python's websockets (Debian's python3-websockets):
 `wscore serve` against its client with every window size and context-takeover setting, both
 directions (`wscore connect --deflate` against its server is in tests/interop).

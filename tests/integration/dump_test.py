@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`wscore dump`: decodes captured streams into one line per frame and reports protocol errors
 with the close code the core would send.
 

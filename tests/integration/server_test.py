@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Integration tests: `wscore serve` (plain and TLS) on a free loopback port, driven by Python's
 `websockets` (Debian's python3-websockets, a peer no one here wrote), by `wscore connect`, and
 by raw sockets for the misbehaving clients.
@@ -416,6 +417,16 @@ class BenchCommandTest(unittest.TestCase):
         result = self.bench(f"ws://127.0.0.1:{free_port()}/")
         self.assertEqual(result.returncode, 1)
         self.assertIn("refused", result.stderr)
+
+
+class VersionTest(unittest.TestCase):
+    def test_version_is_the_projects(self):
+        # The version is written once, in project(VERSION) of the top-level CMakeLists.txt.
+        cmake = open(os.path.join(os.path.dirname(__file__), "..", "..", "CMakeLists.txt")).read()
+        version = re.search(r"project\(wscore VERSION ([0-9.]+)", cmake).group(1)
+        result = subprocess.run([WSCORE, "--version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stdout, f"wscore {version}\n")
 
 
 class BadInputTest(unittest.TestCase):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Debian's chromium, driven by playwright-core, on the demo page of `wscore serve` over
 // https/wss with the self-signed certificate it makes on first run.
 // usage: node chromium_test.mjs WSCORE_BINARY ARTIFACT_DIRECTORY

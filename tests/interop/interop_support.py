@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared by the Python interop tests: the echo exchange every peer goes through, and a test CA."""
 import asyncio
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Makes a throwaway certificate authority and a server certificate it signs, for the TLS interop
 # tests: DIR/ca.pem, DIR/server.pem and DIR/server.key (EC P-256, valid two days).
 #   make_test_ca.sh DIR SUBJECT_ALT_NAME...     e.g. make_test_ca.sh /tmp/x DNS:localhost IP:127.0.0.1

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Debian's nginx as a reverse proxy in front of `wscore serve` (proxy_pass with the Upgrade and
 Connection headers, HTTP/1.1 to the upstream), in both set-ups people deploy:
   - TLS ends in nginx, which talks ws:// to `wscore serve --plain`;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Interop with Node's `ws` (tests/interop/package-lock.json pins it), both ways:
 //   - ws as the client of `wscore serve` (plain and TLS, permessage-deflate on and off);
 //   - ws as the server that `wscore connect` talks to (plain and TLS with a test CA).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Interop with Python's websockets (Debian's python3-websockets), both ways:
   - its client against `wscore serve` (plain and TLS, permessage-deflate offered or not);
   - its server against `wscore connect` (plain and TLS with a test CA).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the Node interop tests: a `wscore serve` process on a free port, a `wscore connect`
 // run, a test CA, and small promise helpers around `ws` events.
 import { execFileSync, spawn } from 'node:child_process';

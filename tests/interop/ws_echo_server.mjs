@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A Node `ws` echo server, the peer that `wscore bench` is measured beside:
 //   node tests/interop/ws_echo_server.mjs PORT [--deflate]
 import { WebSocketServer } from 'ws';

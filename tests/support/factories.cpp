@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support/factories.hpp"
 
 #include <gtest/gtest.h>

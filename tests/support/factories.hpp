@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: the connections, opening handshakes and options the unit tests start from, one
 // documented version of each. Clients get a fixed RandomSource so that what they write is the
 // same in every run.

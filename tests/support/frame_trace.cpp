@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support/frame_trace.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support for the frame layer (FrameParser, RFC 6455 §5.2): a trace runner that checks the
 // parser's own API at every step, the split replay of it, and a plain reader that turns a byte
 // stream into whole frames (what write_trace.hpp describes the bytes a Connection wrote with).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: HTTP heads (RFC 9112) written readably in tests, and edited a line at a time.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: the splits every parser test replays its input at (STYLE.md: "Every parser test is
 // replayed at every split of its input"), defined once: the whole input in one piece, one byte at a
 // time, and every 2-way split, including the ones with an empty first or last piece. An

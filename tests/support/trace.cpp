@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support/trace.hpp"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: a Connection's exchange as a readable protocol trace (bytes in, events out, bytes
 // written), and the replay of an input at every split (splits.hpp) so that each parser test also
 // proves the parser is incremental.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "support/write_trace.hpp"
 
 #include <algorithm>

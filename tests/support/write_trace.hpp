@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test support: the bytes a Connection wrote, described as its peer reads them, one line each:
 // an HTTP head by its start line ("wrote 101 response", "wrote 400 response: <body>",
 // "wrote GET /chat request"), then a line per frame, read with FrameReader in the peer's role

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The transport client's TCP connect: when the first address a host resolves to refuses, the
 // client goes on with the next one (a server on 127.0.0.1 only, `localhost` resolving to ::1
 // first).

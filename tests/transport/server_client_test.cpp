@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The epoll server and client on one driver, over loopback: streaming delivery reaches the
 // application on both ends, and an upgrade the core cannot accept is refused before on_open.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TLS sessions over real non-blocking sockets (socketpairs and loopback TCP), both roles in one
 // thread: handshake, data both ways, verification, load errors, non-TLS input, close_notify,
 // and a large transfer through a small socket buffer. Certificates are made by the library.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 6455 §5.5.1, §7: the closing handshake, close codes and what the transport should do.
 // Traces list the events, then what the connection wrote ("wrote close 1000"), at every split.
 #include <gtest/gtest.h>

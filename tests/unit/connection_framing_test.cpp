@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 6455 §5: frames and messages through a Connection, both roles. Every input is replayed
 // whole, one byte at a time and at every 2-way split, with identical events and identical bytes
 // written: a Pong for a Ping (§5.5.2), and for a peer's error the Close that fails the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The opening handshake through a Connection (RFC 6455 §4): both roles, bytes after the head
 // parsed as frames, errors answered with the right HTTP status. Traces that record writes show
 // each head by its start line ("wrote GET /chat request", "wrote 400 response: <why>").

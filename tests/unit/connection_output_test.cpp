@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Output into the caller's buffers: write_output() copies what is pending into a buffer of the
 // transport's and consumes it, in any piece size (as wslay_frame_write does).
 #include <gtest/gtest.h>

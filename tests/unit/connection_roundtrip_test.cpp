@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Round trips: what one role sends, the other parses to the same messages — random sizes,
 // types and fragmentations, with control frames mixed in and random input chunking (seeded).
 #include <gtest/gtest.h>

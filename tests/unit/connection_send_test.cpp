@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sending (RFC 6455 §5.2-§5.6): exact wire bytes, masking by role, and misuse reported as an
 // ApiError with nothing written.
 #include <gtest/gtest.h>

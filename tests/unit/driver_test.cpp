@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The session driver's policy with a fake clock and no sockets: handshake, idle, pong and close
 // deadlines, the close timing of RFC 6455 §7.1.1, backpressure, shutdown and aborts.
 #include "wscore/driver.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The embedding example from the README, compiled and run, so the README stays true.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Sec-WebSocket-Extensions values (RFC 6455 §9.1).
 #include <gtest/gtest.h>
 

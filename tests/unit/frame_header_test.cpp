@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 6455 §5.2: the base framing header, encoded and decoded on its own.
 #include <gtest/gtest.h>
 

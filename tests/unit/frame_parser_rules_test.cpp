@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 6455 §5: the frame layer on its own (FrameParser), refusing what one frame header breaks:
 // the 64-bit length form (§5.2), reserved opcodes (§5.2), RSV bits no extension claims (§5.2,
 // RFC 7692 §6), masking by role (§5.1) and the control-frame rules (§5.5); after a violation

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 6455 §5: the frame layer on its own (FrameParser), reading valid frames: the §5.7
 // examples, frames back to back, the parser's place in a frame, unmasking (§5.3) and fragments
 // (§5.4). The rules a header breaks are in frame_parser_rules_test.cpp. Every input is replayed

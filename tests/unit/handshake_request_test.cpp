@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The server reading the client's opening handshake (RFC 6455 §4.2.1) and answering it
 // (§4.2.2). Every request is replayed at every split point (support/splits.hpp).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The client's side of the opening handshake: writing the request (RFC 6455 §4.1) and
 // validating the server's response (§4.1, the client's checks 1-6). Every response is replayed
 // at every split point (support/splits.hpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Masking (RFC 6455 §5.3) at every SIMD level against a byte-at-a-time reference.
 #include <gtest/gtest.h>
 

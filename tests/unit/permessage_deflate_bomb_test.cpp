@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Decompression bombs (RFC 7692 §8, RFC 6455 §10.4): a message that claims 1 GiB of zeros in
 // about 1 MiB of compressed bytes, against max_message_size = 1 MiB. The connection fails with
 // 1009 once the inflated size passes the limit, and its memory (buffers plus what zlib allocates,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate window sizes (RFC 7692 §7.1.2), 8 to 15 including zlib's refusal of 8, and
 // the codec on its own (§7.2): every split of its input, the flush tail, idle memory.
 #include <gtest/gtest.h>

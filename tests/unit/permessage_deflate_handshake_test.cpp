@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate through a Connection's opening handshake (RFC 7692 §5, RFC 6455 §4, §9.1):
 // the server answers per its options, the client offers and checks, both replayed at every split.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate negotiation (RFC 7692 §5, §7.1) in both roles: tables of offers and
 // responses, each accepted, declined or failed as the RFC says.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate, receiving (RFC 7692 §6, §7.2.2): the §7.2.3 examples byte for byte in both
 // roles and both delivery modes, at every split; RSV1 rules; invalid data and text.
 #include <gtest/gtest.h>

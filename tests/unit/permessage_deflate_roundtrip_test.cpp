@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate round trips (RFC 7692 §7.2): what one role compresses, the other inflates
 // to the same messages — random text and binary, random sizes and fragmentations, control frames
 // mixed in, random input chunking, with and without context takeover, in both delivery modes.

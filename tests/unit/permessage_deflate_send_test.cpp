@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate, sending (RFC 7692 §6, §7.2.1): the §7.2.3 examples as we compress them,
 // RSV1 on the first frame only, control frames never compressed, the threshold and the
 // per-message flag.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-1 (RFC 3174) and base64 (RFC 4648), the two transforms of the opening handshake.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The test support itself (tests/support): the splits every parser test is replayed at, and the
 // trace of what a connection wrote, since every other test leans on them.
 #include <gtest/gtest-spi.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ws:// and wss:// URIs (RFC 6455 §3) and the RFC 3986 productions they use. Each test reads
 // as URI in, outcome out: the /secure/ flag, /host/, /port/, /resource name/ and Host header a
 // client would use (RFC 6455 §4.1), or the reason the URI is refused. The parser takes a whole

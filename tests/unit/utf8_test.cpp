@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UTF-8 validation (RFC 3629 §4, required by RFC 6455 §8.1) at every SIMD level and through the
 // incremental validator at every split. The cases follow Markus Kuhn's "UTF-8 decoder
 // capability and stress test", built here from its section descriptions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Frame-parsing benchmark: wscore's server-role Connection against Debian's wslay frame parser
 // (wslay_frame_recv) on the same masked frames, with memcpy of the same bytes as the ceiling.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A small command-line parser: `--name value`, `--name=value`, boolean `--flag`, positionals.
 #pragma once
 

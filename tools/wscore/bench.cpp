@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscore bench URL: a load generator for an echoing WebSocket server. Each connection keeps one
 // message in flight: it sends, waits for the echo (checked byte for byte), and sends the next,
 // until the duration is over. Reports messages/s, bytes/s and round-trip latency percentiles,

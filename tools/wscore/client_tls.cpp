@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client_tls.hpp"
 
 namespace wscore::cli {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The certificate trust of the client commands (connect, bench): --insecure, --cafile FILE, or
 // the system store.
 #pragma once

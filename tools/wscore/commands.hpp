@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The subcommands of the `wscore` command line. Each returns the process exit code:
 // 0 success, 1 runtime failure (refused, TLS, protocol), 2 usage or setup error.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscore connect URL: a client. Lines from stdin go out as text messages; received messages are
 // printed; end of stdin closes with 1000. With --echo, every received message goes back until
 // the server closes. Exit 0 after a clean close, 1 when refused, unverified, rejected or cut.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The demo page `wscore serve` answers GET / with: an echo panel and a /chat room.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscore dump: decodes a captured WebSocket byte stream (one direction) into one line per
 // frame, and reports protocol errors as the core does.
 #include <array>

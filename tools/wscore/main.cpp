@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: MIT
 // wscore: the command line of the wscore WebSocket library.
 #include <csignal>
 #include <cstdio>
 #include <string_view>
 
 #include "commands.hpp"
+#include "wscore/version.hpp"
 
 namespace {
 
@@ -16,7 +18,8 @@ constexpr const char* usage =
     "  dump      decode a captured WebSocket byte stream, one line per frame\n"
     "  bench     load an echoing server: messages/s, bytes/s, latency percentiles\n"
     "\n"
-    "Run 'wscore <command> --help' for the options of a command.\n";
+    "Run 'wscore <command> --help' for the options of a command, 'wscore --version' for the\n"
+    "version.\n";
 
 }  // namespace
 
@@ -27,6 +30,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string_view command = argv[1];
+  if (command == "--version" || command == "version") {
+    std::printf("wscore %s\n", wscore::version_string);
+    return 0;
+  }
   if (command == "serve") return wscore::cli::serve(argc - 2, argv + 2);
   if (command == "connect") return wscore::cli::connect(argc - 2, argv + 2);
   if (command == "dump") return wscore::cli::dump(argc - 2, argv + 2);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscore serve: the demo server. GET / serves the demo page; every WebSocket path echoes each
 // message with its type; /chat broadcasts to every /chat peer on every event loop.
 #include <pthread.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A self-signed certificate for localhost, made with mbedTLS (no openssl step), and where it
 // lives by default.
 #include "wscore/transport/certificate.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wscore/transport/client.hpp"
 
 #include <sys/random.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wscore/transport/event_loop.hpp"
 
 #include <sys/epoll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "server_connection.hpp"
 
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One accepted socket on a server loop: a SocketSession with a server Driver, whose events go to
 // the loop's ServerApplication. Plain HTTP requests and WebSocket upgrades are told apart, and
 // answered, by the core.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Internals of the server: one Loop per thread, one ServerConnection per accepted socket.
 #pragma once
 

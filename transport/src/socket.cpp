@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "wscore/transport/socket.hpp"
 
 #include <fcntl.h>

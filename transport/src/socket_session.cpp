@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "socket_session.hpp"
 
 #include <sys/epoll.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One socket (plain or TLS) driven by one wscore::Driver on an EventLoop: the read loop, the
 // write loop, readiness interest, the timer tick and the hand-off of every event to the owner.
 // The server's and the client's connections both run on it; it holds no protocol rule — the

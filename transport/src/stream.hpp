@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A connected non-blocking socket, optionally under TLS: the one place that turns recv/send and
 // TlsSession results into what the server and client connections act on.
 #pragma once

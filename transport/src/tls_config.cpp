@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TlsServerConfig and TlsClientConfig: the mbedTLS configuration, the random generator, and
 // loading certificates and keys with one-line errors that name the file.
 #include <fcntl.h>

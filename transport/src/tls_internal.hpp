@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the TLS sources share and the public headers keep hidden: the mbedTLS objects behind a
 // config, file loading with one-line errors, and error descriptions.
 #pragma once

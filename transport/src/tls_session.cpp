@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TlsSession's public calls: each looks at the session's phase, drives mbedTLS, and maps the
 // outcome to an IoResult.
 #include <algorithm>

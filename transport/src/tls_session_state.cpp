@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TlsSession::State: the socket callbacks mbedTLS calls, setting up a session, driving the
 // handshake, flushing queued records, and turning failures into one-line reasons.
 #include "tls_session_state.hpp"

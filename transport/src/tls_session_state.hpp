@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TlsSession's private state, shared by the files that implement it: the phase enum (the whole
 // state of a session) and the mbedTLS context with its socket callbacks.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Words for what went wrong (mbedTLS error codes, verification flags, alerts), and the
 // subjectAltName iPAddress match that mbedTLS 2.28 lacks.
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Byte views shared by every layer of the core.
 #pragma once
 

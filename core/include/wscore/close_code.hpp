@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Close status codes (RFC 6455 §7.4).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One WebSocket connection, either role, with no I/O (sans-IO): bytes in, events out; actions in,
 // bytes out. Nothing here reads a clock, a socket, a file or a random source of its own.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The session driver: the policy every transport needs, around one Connection, with no I/O and no
 // clock. It keeps the deadlines of a connection's life (the opening handshake, keep-alive Pings
 // on an idle connection, the Pong that must answer them, the close handshake), bounds the

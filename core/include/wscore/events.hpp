@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a Connection reports: small values, as in h11/wsproto. Payload views point into the
 // caller's input buffer or the connection's own buffers and stay valid until the next call of a
 // non-const member of the Connection that produced them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Sec-WebSocket-Extensions header (RFC 6455 §9.1): a comma list of extensions, each a token
 // with `;`-separated parameters, each a token with an optional token or quoted-string value.
 #pragma once

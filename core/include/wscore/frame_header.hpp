@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The base framing header (RFC 6455 §5.2): encode and decode, nothing else. Rules that depend on
 // the connection (role, negotiated extensions, fragmentation state) live in the connection.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The frame layer (RFC 6455 §5.2): reads one frame after another from a byte stream and enforces
 // every rule that one frame header breaks on its own — masking by role (§5.1), RSV bits no
 // extension claims (§5.2), reserved opcodes (§5.2), the 64-bit length form (§5.2) and the

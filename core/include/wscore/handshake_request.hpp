@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Server side of the opening handshake (RFC 6455 §4.2): parse the client's request, then build
 // the 101 response or an error response.
 #pragma once

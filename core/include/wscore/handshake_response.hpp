@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client side of the opening handshake (RFC 6455 §4.1): build the request, then parse and
 // validate the server's response.
 #pragma once

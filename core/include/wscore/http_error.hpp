@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How the opening handshake fails: an HTTP status and a short explanation (RFC 6455 §4.2.1).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Client-to-server masking (RFC 6455 §5.3).
 #pragma once
 

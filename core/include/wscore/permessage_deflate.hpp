@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // permessage-deflate (RFC 7692): negotiation (§5, §7.1) and the message codec (§6, §7.2), each
 // usable on its own. A Connection does all of it when ConnectionOptions::deflate is enabled.
 //

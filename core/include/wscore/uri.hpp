@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WebSocket URIs (RFC 6455 §3): the /host/, /port/, /resource name/ and /secure/ flag a client
 // needs to open a connection (§4.1), taken from a ws:// or wss:// URI.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UTF-8 validation (RFC 3629 §4), as RFC 6455 §8.1 requires for text messages and close reasons.
 //
 // Rejects overlong forms, UTF-16 surrogates (U+D800..U+DFFF) and code points above U+10FFFF.

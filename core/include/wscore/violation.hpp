@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Protocol violations by name: which rule of RFC 6455 / RFC 7692 the peer broke, and the close
 // code that answers it. A ProtocolError carries one, so a test or a log can tell which rule fired,
 // not only that some rule with the same code did.

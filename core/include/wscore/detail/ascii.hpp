@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ASCII character classes shared by the HTTP and URI grammars (RFC 5234 B.1, RFC 3986 §2).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Base64 with the standard alphabet (RFC 4648 §4), as the handshake uses it for
 // Sec-WebSocket-Key and Sec-WebSocket-Accept (RFC 6455 §4.1 item 7, §4.2.2 item 5.4).
 #pragma once

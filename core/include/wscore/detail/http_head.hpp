@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP/1.1 message head (RFC 9112 §2.1, §5), shared by the request and response parsers of
 // the opening handshake: an incremental scanner that buffers the head and checks its line and
 // header-field syntax as bytes arrive, plus the small grammar helpers both parsers need.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SHA-1 (RFC 3174), used only for Sec-WebSocket-Accept (RFC 6455 §4.2.2 item 5.4). SHA-1 is not
 // collision resistant; the handshake needs it only as a fixed, agreed transform of the key.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runtime CPU dispatch for the hot loops (masking, UTF-8 validation). Every level is reachable
 // on purpose so that tests and fuzzers can check each against the scalar reference.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A self-signed certificate for local use (the demo server's wss://localhost), made with mbedTLS.
 #pragma once
 

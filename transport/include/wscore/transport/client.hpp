@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A WebSocket client connection on an EventLoop: TCP connect (trying each address the host
 // resolves to), TLS (wss://) with certificate verification, then a client-role wscore::Driver,
 // whose events reach the handlers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A single-threaded epoll event loop: file descriptors with a handler object each, a periodic
 // tick for timers, and a thread-safe post() to run work on the loop's thread.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A WebSocket server on epoll, plain or TLS: N event loops (one per thread, each with its own
 // SO_REUSEPORT listener), each moving bytes between its sockets and wscore::Driver objects, which
 // apply the policy — timeouts, keep-alive pings, bounded outbound buffers, graceful shutdown.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small POSIX socket helpers. Errors come back as a one-line message, never an exception.
 #pragma once
 

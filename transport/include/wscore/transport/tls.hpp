@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // TLS over a non-blocking stream socket, on mbedTLS 2.28: a configuration shared by many
 // connections (TlsServerConfig, TlsClientConfig) and one TlsSession per connection.
 //
