@@ -164,8 +164,7 @@ std::optional<Event> Connection::next_event_general() {
     if (!progressed) break;
   }
   stash_unparsed();
-  const bool finished = state_ == ConnectionState::closed || state_ == ConnectionState::failed;
-  if (input_ended_ && !finished && state_ != ConnectionState::awaiting_accept) {
+  if (input_ended_ && reading() && state_ != ConnectionState::awaiting_accept) {
     // RFC 6455 §7.1.5: the stream ended without a Close frame: code 1006.
     enter(ConnectionState::failed);
     return ConnectionLost{close_code::abnormal_closure, "end of stream without a Close"};

@@ -35,7 +35,7 @@ struct RequestOutcome {
 };
 
 void PrintTo(const RequestOutcome& outcome, std::ostream* os) {
-  constexpr const char* status_names[] = {"need_more", "complete", "failed"};
+  constexpr const char* status_names[] = {"need_more", "complete", "http_request", "failed"};
   *os << "{" << status_names[static_cast<int>(outcome.status)] << ", consumed "
       << outcome.bytes_consumed << ", error " << outcome.error_status << " \"" << outcome.error_what
       << "\", target \"" << outcome.target << "\"}";
