@@ -285,8 +285,11 @@ class DriverRun : DriverApplication {
 
   void finish() {
     Driver& driver = *driver_;
-    // The peer goes silent; the transport writes everything and waits for each deadline.
-    for (int round = 0; round < 8; ++round) {
+    // The peer goes silent; the transport writes everything and waits for each deadline. Input
+    // held back by backpressure is still parsed as the output drains: a round that reports an
+    // event is not a silent one (the held input is finite, so this ends).
+    for (int silent_rounds = 0; silent_rounds < 8;) {
+      const std::size_t events_before = events_;
       ++operation_;
       Before before{driver.connection().state(), driver.pending_output().size(), {},
                     driver.next_deadline(),      driver.should_close(),          events_};
@@ -304,8 +307,12 @@ class DriverRun : DriverApplication {
                 deadline,
                 driver.should_close(),
                 events_};
+      if (is_over(before.state)) {
+        before.pending_bytes.assign(driver.pending_output().begin(), driver.pending_output().end());
+      }
       advance(std::max(now_, *deadline));
       after(before, true, false);
+      if (events_ == events_before) ++silent_rounds;
     }
     check(driver.should_close(), "a connection whose peer is silent ends, deadline by deadline");
     check_wire(setup_.role, ByteView(wire_), record_);

@@ -37,6 +37,7 @@ class DriverApplication : protected DriverEvents {
     const bool last = (how & 2) != 0;
     const Bytes data = api_payload(input_, how >> 2);
     const std::size_t pending = driver.pending_output().size();
+    const bool could_close = expected_send_state() == ApiError::none;  // open, with randomness
     // The order of the checks: driver.hpp, then connection.hpp's check_can_send, the message in
     // progress, the payload.
     ApiError expected = expected_send_state();
@@ -56,6 +57,15 @@ class DriverApplication : protected DriverEvents {
         fragment ? driver.send_fragment(type, data, last) : driver.send(type, data);
     check(result == expected, "send() and send_fragment() return what the API promises");
     const ByteView grown = driver.pending_output().subspan(pending);
+    if (result == ApiError::outbound_buffer_full && setup_.policy.close_when_send_refused &&
+        could_close) {
+      // driver.hpp: a refused message is not lost silently; the peer is told with 1008.
+      check(driver.connection().state() == ConnectionState::close_sent,
+            "a send refused over max_outbound_buffer closes with 1008");
+      record_.our_close = {close_code::policy_violation, to_bytes("outbound buffer full")};
+      appended(pending, Segment::other);
+      return;
+    }
     if (result != ApiError::none) {
       check(grown.empty(), "a refused send writes nothing");
       return;

@@ -135,7 +135,9 @@ struct DriverSetup {
                           &policy.close_timeout}) {
       *timeout = timeouts[input.byte() % 16];
     }
-    policy.max_outbound_buffer = buffer_limits[input.byte() % 16];
+    const std::uint8_t buffer_bits = input.byte();
+    policy.max_outbound_buffer = buffer_limits[buffer_bits % 16];
+    policy.close_when_send_refused = (buffer_bits & 0x10) == 0;
     const std::uint8_t option_bits = input.byte();
     options.delivery = (option_bits & 1) ? DeliveryMode::streaming : DeliveryMode::whole_messages;
     options.auto_pong = (option_bits & 2) == 0;

@@ -121,6 +121,9 @@ std::optional<Event> Connection::next_event() {
   if (handshake_) [[unlikely]] {
     release_finished_handshake();
   }
+  if (input_held_) [[unlikely]] {
+    return next_event_while_held();
+  }
   // Both returns hand back a prvalue, so the event is built in the caller's slot (no copy).
   std::size_t header_size = 0;
   std::size_t payload_size = 0;
@@ -130,6 +133,14 @@ std::optional<Event> Connection::next_event() {
     return read_whole_small_frame(header_size, payload_size);
   }
   return next_event_general();
+}
+
+std::optional<Event> Connection::next_event_while_held() {
+  // Only what needs no input (an abort); the input waits, in storage of our own.
+  stash_unparsed();
+  std::optional<Event> event = std::move(queued_event_);
+  queued_event_.reset();
+  return event;
 }
 
 std::optional<Event> Connection::next_event_general() {

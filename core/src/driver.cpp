@@ -127,6 +127,15 @@ void Driver::update_backpressure() noexcept {
   const std::size_t buffered = buffered_amount();
   if (buffered > policy_.max_outbound_buffer) reading_paused_ = true;
   if (buffered <= policy_.max_outbound_buffer / 2) reading_paused_ = false;
+  // What was read but not yet parsed waits with the socket (nothing is dropped).
+  connection_.hold_input(reading_paused_);
+}
+
+ApiError Driver::refuse_send() {
+  if (policy_.close_when_send_refused) {
+    (void)close(close_code::policy_violation, "outbound buffer full");
+  }
+  return ApiError::outbound_buffer_full;
 }
 
 void Driver::answer_refused_answer(ApiError result) noexcept {
@@ -158,7 +167,7 @@ ApiError Driver::respond(const HttpResponse& response) {
 }
 
 ApiError Driver::send(MessageType type, ByteView data, Compression compression) {
-  if (buffered_amount() > policy_.max_outbound_buffer) return ApiError::outbound_buffer_full;
+  if (buffered_amount() > policy_.max_outbound_buffer) return refuse_send();
   const ApiError result = connection_.send(type, data, compression);
   update_backpressure();
   return result;
@@ -166,7 +175,7 @@ ApiError Driver::send(MessageType type, ByteView data, Compression compression) 
 
 ApiError Driver::send_fragment(MessageType type, ByteView data, bool last,
                                Compression compression) {
-  if (buffered_amount() > policy_.max_outbound_buffer) return ApiError::outbound_buffer_full;
+  if (buffered_amount() > policy_.max_outbound_buffer) return refuse_send();
   const ApiError result = connection_.send_fragment(type, data, last, compression);
   update_backpressure();
   return result;

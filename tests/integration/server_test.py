@@ -87,6 +87,20 @@ class Server:
         self.data_dir.cleanup()
 
 
+def upgraded_socket(port, receive_buffer=65536):
+    """A raw socket through the opening handshake (RFC 6455 §4.1), its 101 read, with a small
+    receive buffer so that the server feels a peer that does not read at once."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    response = b""
+    while b"\r\n\r\n" not in response:
+        response += s.recv(1)
+    assert response.startswith(b"HTTP/1.1 101 "), response
+    return s
+
+
 def run(coroutine):
     return asyncio.run(asyncio.wait_for(coroutine, 120))
 
@@ -198,14 +212,7 @@ class PolicyTest(unittest.TestCase):
 
     def test_backpressure_bounds_memory_for_a_client_that_does_not_read(self):
         with Server("--max-outbound", str(1 << 20)) as server:
-            key = "dGhlIHNhbXBsZSBub25jZQ=="
-            s = socket.create_connection(("127.0.0.1", server.port))
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-            s.sendall(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                       f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-            response = b""
-            while b"\r\n\r\n" not in response:
-                response += s.recv(1)
+            s = upgraded_socket(server.port)
             baseline = rss_kib(server.process.pid)
             # 256 KiB masked binary frames (zero key), echoed by the server; we never read.
             frame = bytes([0x82, 0xFF]) + (256 * 1024).to_bytes(8, "big") + bytes(4) + bytes(256 * 1024)
@@ -236,6 +243,44 @@ class PolicyTest(unittest.TestCase):
                     await ws.send("still here")
                     self.assertEqual(await ws.recv(), "still here")
             run(still_serving())
+            s.close()
+
+    def test_backpressure_loses_no_accepted_message(self):
+        # A client that sends without reading until the server stops reading, then reads
+        # everything: every message the server took is echoed, in order (nothing dropped).
+        with Server("--max-outbound", str(64 * 1024)) as server:
+            s = upgraded_socket(server.port)
+            def message(number):  # 1 KiB, numbered; masked with a zero key (RFC 6455 §5.3)
+                return number.to_bytes(4, "big") + bytes(1020)
+            s.setblocking(False)
+            pending, count, blocked_since = b"", 0, None
+            while True:
+                if not pending:
+                    pending = bytes([0x82, 0xFE]) + (1024).to_bytes(2, "big") + bytes(4) + message(count)
+                    count += 1
+                try:
+                    pending = pending[s.send(pending):]
+                    blocked_since = None
+                except BlockingIOError:
+                    blocked_since = blocked_since or time.monotonic()
+                    if time.monotonic() - blocked_since > 1:
+                        break
+                    time.sleep(0.01)
+            sent = count - 1 if pending else count  # whole messages on the wire
+            self.assertGreater(sent, 200, "the server never pushed back")
+            s.setblocking(True)
+            s.settimeout(10)
+            received, data = 0, b""
+            while received < sent:
+                chunk = s.recv(1 << 20)
+                self.assertTrue(chunk, f"closed after {received} of {sent} echoes")
+                data += chunk
+                while len(data) >= 4 + 1024:
+                    self.assertEqual(data[:4], bytes([0x82, 0x7E]) + (1024).to_bytes(2, "big"))
+                    self.assertEqual(data[4:4 + 1024], message(received), f"echo {received}")
+                    data = data[4 + 1024:]
+                    received += 1
+            self.assertEqual(received, sent)
             s.close()
 
     def test_two_thousand_concurrent_connections(self):

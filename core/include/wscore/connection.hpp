@@ -186,6 +186,11 @@ class Connection {
   void abort(std::string_view reason);
   // The next event, or nullopt when more input is needed (or after the last event).
   [[nodiscard]] std::optional<Event> next_event();
+  // Backpressure: while held, next_event() parses no input (it still reports an abort), and
+  // input given to receive_in_place() is copied out of the caller's buffer once next_event()
+  // returns nullopt; released, next_event() goes on where it stopped. Nothing is dropped.
+  void hold_input(bool held) noexcept { input_held_ = held; }
+  [[nodiscard]] bool input_held() const noexcept { return input_held_; }
 
   // --- opening handshake (server role) ---
   // Accepts the request reported by RequestReceived (RFC 6455 §4.2.2).
@@ -292,6 +297,7 @@ class Connection {
   bool write_compressed(Opcode opcode, ByteView data, bool last);
   std::optional<Event> fail(Violation violation);
   void stash_unparsed();
+  std::optional<Event> next_event_while_held();
   void append_to_unparsed(ByteView input);
 
   void append_output(ByteView bytes);
@@ -320,6 +326,7 @@ class Connection {
   MutableByteView unparsed_;
   std::vector<std::byte> owned_input_;
   bool input_ended_ = false;  // receive_eof(): no input follows unparsed_
+  bool input_held_ = false;   // hold_input(): parse nothing for now
 
   // The frame layer, and the payload of a control frame split across inputs.
   FrameParser frames_;

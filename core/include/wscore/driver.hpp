@@ -12,6 +12,8 @@
 //   while (auto event = driver.next_event()) dispatch(*event);   // every alternative
 //   write(driver.pending_output()); driver.consume_output(written);
 //   read only while driver.wants_read(); close the socket once driver.should_close().
+// Over the outbound limit the driver parses nothing (backpressure): after writing, ask
+// next_event() again, since input held back may now be parsed.
 // As with Connection, bytes given to receive_in_place() must stay valid until next_event()
 // returns std::nullopt.
 #pragma once
@@ -35,8 +37,13 @@ struct DriverPolicy {
   // After our Close, or (client) after the close handshake while the server should close TCP
   // (RFC 6455 §7.1.1), or while a closed connection's last bytes do not drain: give up then.
   Milliseconds close_timeout{5'000};
-  // Over this many unwritten bytes: reading stops (and resumes at half), send() is refused.
+  // Over this many unwritten bytes: reading and parsing stop (and resume at half), so input
+  // already read waits instead of being dropped; send() is refused.
   std::size_t max_outbound_buffer = 16 * 1024 * 1024;
+  // A send() refused over max_outbound_buffer also starts the close handshake with 1008
+  // ("outbound buffer full"), so a message the application meant for the peer is never lost
+  // silently. Off: the message is only refused and the caller decides.
+  bool close_when_send_refused = true;
 };
 
 class Driver {
@@ -66,7 +73,8 @@ class Driver {
   ApiError accept(const AcceptOptions& options = {});
   ApiError reject(int status, std::string_view body, std::span<const HttpHeader> headers = {});
   ApiError respond(const HttpResponse& response);
-  // Refused with outbound_buffer_full while over DriverPolicy::max_outbound_buffer.
+  // Refused with outbound_buffer_full while over DriverPolicy::max_outbound_buffer (and then the
+  // connection is closed with 1008, unless DriverPolicy::close_when_send_refused is off).
   ApiError send(MessageType type, ByteView data, Compression compression = Compression::automatic);
   ApiError send_fragment(MessageType type, ByteView data, bool last,
                          Compression compression = Compression::automatic);
@@ -110,6 +118,7 @@ class Driver {
   void note_state() noexcept;
   void note_output_written() noexcept;
   void update_backpressure() noexcept;
+  ApiError refuse_send();
 
   Connection connection_;
   DriverPolicy policy_;

@@ -26,7 +26,9 @@ struct SharedCounters;
 enum class SendStatus {
   sent,      // written to the socket (or the TLS layer) entirely
   buffered,  // queued; the rest goes out when the socket is writable
-  dropped,   // not queued: the connection is closing, or its outbound buffer is full
+  // Not queued: the connection is closing, or its outbound buffer is full (then, by default,
+  // the connection is closed with 1008: DriverPolicy::close_when_send_refused).
+  dropped,
 };
 
 // The driver's policy for every connection (timeouts, keep-alive, backpressure), and the
