@@ -16,6 +16,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -87,11 +88,13 @@ class Server:
         self.data_dir.cleanup()
 
 
-def upgraded_socket(port, receive_buffer=65536):
-    """A raw socket through the opening handshake (RFC 6455 §4.1), its 101 read, with a small
-    receive buffer so that the server feels a peer that does not read at once."""
+def upgraded_socket(port, receive_buffer=65536, ssl_context=None):
+    """A raw socket (TLS with `ssl_context`) through the opening handshake (RFC 6455 §4.1), its
+    101 read, with a small receive buffer so that the server feels a peer that does not read."""
     s = socket.create_connection(("127.0.0.1", port))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    if ssl_context:
+        s = ssl_context.wrap_socket(s, server_hostname="localhost")
     s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
               b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
     response = b""
@@ -167,6 +170,32 @@ class ProtocolTest(unittest.TestCase):
             self.assertGreater(length, 0)
             self.assertTrue(head.endswith(b"\r\n\r\n"), "HEAD: the headers of GET, no body")
             self.assertIn(b"Allow: GET, HEAD", answer(b"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n"))
+
+    def test_an_error_answer_is_read_whole_before_the_connection_closes(self):
+        # RFC 9112 §9.6: a server that closes while the client is still sending must not reset
+        # the connection under its own answer: it shuts down writing, then drains what comes.
+        with Server("--plain") as server:
+            for attempt in range(5):
+                s = socket.create_connection(("127.0.0.1", server.port))
+                head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Filler: " + b"a" * (256 * 1024)
+                def send_all():
+                    try:
+                        s.sendall(head)
+                    except OSError:
+                        pass  # the server stopped reading, as it may
+                sender = threading.Thread(target=send_all)
+                sender.start()
+                s.settimeout(10)
+                answer = b""
+                try:
+                    while chunk := s.recv(65536):
+                        answer += chunk
+                except ConnectionResetError:
+                    self.fail(f"attempt {attempt}: reset after {answer[:40]!r}")
+                s.shutdown(socket.SHUT_WR)
+                sender.join()
+                s.close()
+                self.assertTrue(answer.startswith(b"HTTP/1.1 431 "), answer[:80])
 
     def test_bad_upgrade_gets_400_and_old_version_426(self):
         with Server() as server:
@@ -282,6 +311,42 @@ class PolicyTest(unittest.TestCase):
                     received += 1
             self.assertEqual(received, sent)
             s.close()
+
+    def test_one_tls_peer_streaming_at_full_speed_does_not_stall_the_others(self):
+        # One peer streams unsolicited Pongs over TLS (RFC 6455 §5.5.3: allowed, and never
+        # answered, so the server only reads) as fast as it can; another peer's echoes must
+        # not wait for it to stop. Decrypted records are read a bounded slice at a time.
+        with Server(tls=True) as server:
+            flooder = upgraded_socket(server.port, ssl_context=server.ssl_context())
+            pong = bytes([0x8A, 0x80 | 125]) + bytes(4) + bytes(125)
+            burst = pong * 8192  # 1 MiB
+            stop, flooded = threading.Event(), [0]
+            def flood():
+                try:
+                    while not stop.is_set() and flooded[0] < (4 << 30):
+                        flooder.sendall(burst)
+                        flooded[0] += len(burst)
+                except OSError:
+                    pass
+            thread = threading.Thread(target=flood)
+
+            async def measure():
+                async with websockets.connect(server.url + "/", ssl=server.ssl_context()) as ws:
+                    thread.start()
+                    while flooded[0] < (8 << 20):
+                        await asyncio.sleep(0.01)  # the stream is under way
+                    for i in range(20):
+                        await ws.send(f"echo {i}")
+                        self.assertEqual(await asyncio.wait_for(ws.recv(), 3), f"echo {i}")
+                    return flooded[0]
+            try:
+                during = run(measure())
+            finally:
+                stop.set()
+                thread.join()
+            flooder.close()
+            # The stream went on the whole time: the echoes came while it was being read.
+            self.assertGreater(flooded[0], during)
 
     def test_two_thousand_concurrent_connections(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -400,6 +465,24 @@ class ConnectCommandTest(unittest.TestCase):
                 self.assertEqual(result.returncode, 0, result.stderr)
                 self.assertEqual(result.stdout.splitlines(), ["one", "two", "three"])
                 self.assertIn("closed 1000", result.stderr)
+
+    def test_tls_handshake_with_a_silent_server_waits_without_spinning(self):
+        # A wss:// client whose server never answers (a plain server, a black hole) waits for
+        # readiness, not in a busy loop, until its timeout. Seen before: the TLS handshake wait
+        # polled for writability over and over and burnt a core for the whole timeout.
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        result = self.connect(f"wss://127.0.0.1:{port}/", "--timeout", "2")
+        waited = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        listener.close()
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertRegex(result.stderr, "time(d )?out")
+        self.assertGreater(waited, 1.9)
+        self.assertLess(cpu, 0.25 * waited, f"{cpu:.2f} s of CPU in a {waited:.2f} s wait")
 
     def test_refused_connection(self):
         result = self.connect(f"ws://127.0.0.1:{free_port()}/")

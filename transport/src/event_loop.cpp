@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <ctime>
@@ -58,6 +59,25 @@ void EventLoop::remove(int fd) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
+void EventLoop::mark_ready(IoHandler* handler) {
+  if (std::find(ready_.begin(), ready_.end(), handler) == ready_.end()) ready_.push_back(handler);
+}
+
+void EventLoop::cancel_ready(IoHandler* handler) noexcept {
+  std::erase(ready_, handler);
+  std::replace(running_.begin(), running_.end(), handler, static_cast<IoHandler*>(nullptr));
+}
+
+void EventLoop::run_ready() {
+  // The turns marked so far; a handler that marks itself again gets its next turn after the
+  // next batch of socket events.
+  running_.swap(ready_);
+  for (std::size_t i = 0; i < running_.size(); ++i) {
+    if (IoHandler* handler = running_[i]) handler->on_io(EPOLLIN);
+  }
+  running_.clear();
+}
+
 void EventLoop::post(std::function<void()> task) {
   {
     std::lock_guard lock(posted_mutex_);
@@ -96,7 +116,8 @@ void EventLoop::run(std::chrono::milliseconds tick, const std::function<void()>&
   stopping_ = false;
   while (!stopping_) {
     now_ms_ = monotonic_ms();
-    const int timeout = now_ms_ >= next_tick ? 0 : static_cast<int>(next_tick - now_ms_);
+    const int timeout =
+        now_ms_ >= next_tick || !ready_.empty() ? 0 : static_cast<int>(next_tick - now_ms_);
     const int ready =
         epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
     if (ready < 0 && errno != EINTR) break;
@@ -110,6 +131,7 @@ void EventLoop::run(std::chrono::milliseconds tick, const std::function<void()>&
         handler->on_io(events[static_cast<std::size_t>(i)].events);
       }
     }
+    run_ready();
     // Posted work runs after the whole batch: a handler it destroys may still have an event
     // further down this batch.
     if (woken) run_posted();

@@ -23,6 +23,7 @@ SocketSession::SocketSession(EventLoop& loop, Stream stream, Driver driver, Owne
 }
 
 SocketSession::~SocketSession() {
+  loop_.cancel_ready(this);
   if (phase_ == Phase::closed) return;
   if (interest_) loop_.remove(stream_.fd());
   stream_.close();
@@ -42,10 +43,14 @@ void SocketSession::on_io(std::uint32_t epoll_events) {
           read_available();
         } else if (epoll_events & (EPOLLHUP | EPOLLERR)) {
           // Not reading (backpressure, or only writing what is left): the socket is gone.
+          peer_ended_ = true;
           driver_.abort((epoll_events & EPOLLERR) ? "socket error" : "peer hung up");
         }
       }
       break;
+    case Phase::lingering:
+      linger();
+      return;
     case Phase::closed:
       return;
   }
@@ -54,10 +59,9 @@ void SocketSession::on_io(std::uint32_t epoll_events) {
 
 void SocketSession::on_tick() {
   if (phase_ == Phase::closed) return;
-  // Input TLS decrypted while reading waited: no readiness event will announce it.
-  if (phase_ == Phase::streaming && driver_.wants_read() && stream_.tls() &&
-      stream_.tls()->has_buffered_input()) {
-    read_available();
+  if (phase_ == Phase::lingering) {
+    if (now() >= linger_until_) close_socket("closed");
+    return;
   }
   driver_.advance(now());
   pump();
@@ -98,14 +102,19 @@ void SocketSession::continue_tls_handshake() {
 }
 
 void SocketSession::read_available() {
-  // Level-triggered: a bounded number of reads per wakeup keeps the loop fair; TLS may hold
-  // decrypted bytes the socket no longer signals, so it reads until the layer runs dry.
-  for (int reads = 0;
-       phase_ == Phase::streaming && driver_.wants_read() && (stream_.secure() || reads < 4);
+  // Level-triggered: a bounded slice per wakeup keeps the loop fair. What is left in the socket
+  // is announced again by epoll; what TLS has already decrypted, by the loop's ready list
+  // (update_interest()).
+  constexpr int max_reads = 16;
+  const std::size_t byte_budget = 4 * read_buffer_.size();
+  std::size_t bytes_read = 0;
+  for (int reads = 0; phase_ == Phase::streaming && driver_.wants_read() && reads < max_reads &&
+                      bytes_read < byte_budget;
        ++reads) {
     const StreamResult result = stream_.read(read_buffer_);
     switch (result.kind) {
       case StreamResult::Kind::data:
+        bytes_read += result.bytes;
         owner_.on_bytes(result.bytes, 0);
         driver_.receive_in_place(read_buffer_.first(result.bytes), now());
         dispatch_and_flush();  // every event before the buffer is read into again
@@ -114,9 +123,11 @@ void SocketSession::read_available() {
         tls_wants_write_ = result.wants_write;
         return;
       case StreamResult::Kind::end_of_stream:
+        peer_ended_ = true;
         driver_.receive_eof(now());
         return;
       case StreamResult::Kind::failed:
+        peer_ended_ = true;
         driver_.abort(result.error);
         return;
     }
@@ -166,13 +177,43 @@ void SocketSession::dispatch_and_flush() {
 }
 
 void SocketSession::pump() {
-  if (phase_ == Phase::closed || dispatching_) return;
+  if (phase_ == Phase::closed || phase_ == Phase::lingering || dispatching_) return;
   dispatch_and_flush();
   if (driver_.should_close()) {
-    close_socket("closed");
+    finish();
     return;
   }
   update_interest();
+}
+
+void SocketSession::finish() {
+  // The peer may still be sending (a request we refused, frames after a protocol error): a close
+  // now would reset the connection and could destroy our last bytes in its receive buffer.
+  if (phase_ != Phase::streaming || peer_ended_) {
+    close_socket("closed");
+    return;
+  }
+  constexpr Milliseconds linger_time{2'000};
+  constexpr std::size_t linger_bytes = 1024 * 1024;
+  stream_.shutdown_write();
+  phase_ = Phase::lingering;
+  linger_until_ = now() + linger_time;
+  linger_budget_ = linger_bytes;
+  update_interest();
+  linger();
+}
+
+void SocketSession::linger() {
+  for (;;) {
+    const StreamResult result = stream_.read_socket(read_buffer_);
+    if (result.kind == StreamResult::Kind::blocked) break;
+    if (result.kind != StreamResult::Kind::data || result.bytes >= linger_budget_) {
+      close_socket("closed");
+      return;
+    }
+    linger_budget_ -= result.bytes;
+  }
+  if (now() >= linger_until_) close_socket("closed");
 }
 
 void SocketSession::close_now(std::string_view why) {
@@ -192,8 +233,16 @@ void SocketSession::update_interest() {
       events = EPOLLIN;
       if (tls_wants_write_) events |= EPOLLOUT;
       break;
+    case Phase::lingering:
+      events = EPOLLIN | EPOLLRDHUP;
+      break;
     case Phase::streaming:
-      if (driver_.wants_read()) events |= EPOLLIN | EPOLLRDHUP;
+      if (driver_.wants_read()) {
+        events |= EPOLLIN | EPOLLRDHUP;
+        // Records TLS decrypted past the read slice, or while reading waited for backpressure:
+        // no readiness event will announce them.
+        if (stream_.tls() && stream_.tls()->has_buffered_input()) loop_.mark_ready(this);
+      }
       if (!driver_.pending_output().empty() || tls_wants_write_) events |= EPOLLOUT;
       break;
     case Phase::closed:
@@ -211,6 +260,7 @@ void SocketSession::update_interest() {
 void SocketSession::close_socket(std::string_view why) {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
+  loop_.cancel_ready(this);
   if (interest_) loop_.remove(stream_.fd());
   interest_.reset();
   stream_.close();

@@ -50,7 +50,7 @@ class SocketSession final : public IoHandler {
   SocketSession& operator=(const SocketSession&) = delete;
 
   void on_io(std::uint32_t epoll_events) override;
-  // The loop's timer: the driver's deadlines, and TLS input decrypted while reading waited.
+  // The loop's timer: the driver's deadlines.
   void on_tick();
   // After the owner acted on the driver outside on_event (a send from elsewhere, a close):
   // writes what it queued and follows what the driver now says.
@@ -64,7 +64,10 @@ class SocketSession final : public IoHandler {
   [[nodiscard]] bool closed() const noexcept { return phase_ == Phase::closed; }
 
  private:
-  enum class Phase : std::uint8_t { connecting, tls_handshake, streaming, closed };
+  // lingering: the driver is done, writing is shut down, and what the peer still sends is read
+  // and thrown away until it closes too (or a bound is reached), so that it reads our last
+  // bytes instead of a reset (RFC 9112 §9.6).
+  enum class Phase : std::uint8_t { connecting, tls_handshake, streaming, lingering, closed };
 
   [[nodiscard]] Milliseconds now() const noexcept { return Milliseconds(loop_.now_ms()); }
   void finish_connect();
@@ -74,6 +77,8 @@ class SocketSession final : public IoHandler {
   void dispatch_and_flush();
   void update_interest();
   void close_socket(std::string_view why);
+  void finish();
+  void linger();
 
   EventLoop& loop_;
   Stream stream_;
@@ -83,7 +88,10 @@ class SocketSession final : public IoHandler {
   Phase phase_;
   std::optional<std::uint32_t> interest_;  // the epoll events registered, once registered
   bool tls_wants_write_ = false;
-  bool dispatching_ = false;  // inside on_event: a nested pump() waits for it to return
+  bool peer_ended_ = false;  // end of stream (or the socket failed): nothing to linger for
+  Milliseconds linger_until_{0};
+  std::size_t linger_budget_ = 0;  // bytes still to throw away before giving up on the peer
+  bool dispatching_ = false;       // inside on_event: a nested pump() waits for it to return
 };
 
 }  // namespace wscore::transport

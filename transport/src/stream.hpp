@@ -45,6 +45,10 @@ class Stream {
 
   StreamResult read(MutableByteView buffer) {
     if (tls_) return from_tls(tls_->read(buffer));
+    return read_socket(buffer);
+  }
+  // The socket's bytes as they are, below TLS (to throw away after shutdown_write()).
+  StreamResult read_socket(MutableByteView buffer) {
     const ssize_t received = ::recv(fd_, buffer.data(), buffer.size(), 0);
     if (received > 0)
       return StreamResult::of(StreamResult::Kind::data, static_cast<std::size_t>(received));
@@ -76,6 +80,13 @@ class Stream {
     return from_tls(tls_->handshake());
   }
 
+  // Best effort: close_notify under TLS, then no more writes on the socket (the peer sees end of
+  // stream; we may still read).
+  void shutdown_write() {
+    if (fd_ < 0) return;
+    if (tls_ && tls_->handshake_complete()) (void)tls_->close_notify();
+    ::shutdown(fd_, SHUT_WR);
+  }
   // Best effort: close_notify under TLS, then close the socket.
   void close() {
     if (fd_ < 0) return;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// A single-threaded epoll event loop: file descriptors with a handler object each, a periodic
-// tick for timers, and a thread-safe post() to run work on the loop's thread.
+// A single-threaded epoll event loop: file descriptors with a handler object each, a ready list
+// for input held above the sockets, a periodic tick for timers, and a thread-safe post() to run
+// work on the loop's thread.
 #pragma once
 
 #include <chrono>
@@ -33,6 +34,13 @@ class EventLoop {
   bool modify(int fd, std::uint32_t epoll_events, IoHandler* handler);
   void remove(int fd);
 
+  // Calls handler->on_io(EPOLLIN) once, after the current batch of events, without waiting: for
+  // input that a layer above the socket holds (TLS records already decrypted), which no
+  // readiness event will announce. Each handler marked gets one turn per loop iteration, so no
+  // connection holds the loop. cancel_ready() before the handler is destroyed.
+  void mark_ready(IoHandler* handler);
+  void cancel_ready(IoHandler* handler) noexcept;
+
   // Runs `task` on the loop's thread (from any thread).
   void post(std::function<void()> task);
 
@@ -45,6 +53,7 @@ class EventLoop {
 
  private:
   void run_posted();
+  void run_ready();
   static std::uint64_t monotonic_ms() noexcept;
 
   int epoll_fd_ = -1;
@@ -53,6 +62,8 @@ class EventLoop {
   bool stopping_ = false;
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
+  std::vector<IoHandler*> ready_;    // marked for a turn after the current batch
+  std::vector<IoHandler*> running_;  // the turns being run (cancel_ready() clears one here too)
 };
 
 }  // namespace wscore::transport
