@@ -42,7 +42,7 @@ def rss_kib(pid):
 class Server:
     """A `wscore serve` process on a free port; stops it on exit."""
 
-    def __init__(self, *args, tls=False, env=None):
+    def __init__(self, *args, tls=False, env=None, preexec_fn=None):
         self.port = free_port()
         self.data_dir = tempfile.TemporaryDirectory()
         environment = dict(os.environ, XDG_DATA_HOME=self.data_dir.name, **(env or {}))
@@ -51,7 +51,8 @@ class Server:
             command.append("--plain")
         self.tls = tls
         self.process = subprocess.Popen(command + list(args), stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=environment, text=True)
+                                        stderr=subprocess.PIPE, env=environment, text=True,
+                                        preexec_fn=preexec_fn)
         self.banner = self.process.stdout.readline()  # printed once listening
         if "serving" not in self.banner:
             raise RuntimeError("server did not start: " + self.banner + self.process.stderr.read())
@@ -435,6 +436,24 @@ class LimitsTest(unittest.TestCase):
                 process.kill()
             process.wait()
             data.cleanup()
+
+    def test_descriptor_limit_is_raised_to_the_hard_limit_or_a_warning_says_why(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        for limits, max_connections, warned in (((64, 64), 1000, True),
+                                                 ((64, min(hard, 4096)), 100, False)):
+            def set_limits(limits=limits):
+                resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+            with Server("--max-connections", str(max_connections), preexec_fn=set_limits) as server:
+                with open(f"/proc/{server.process.pid}/limits") as f:
+                    line = next(l for l in f if l.startswith("Max open files"))
+                self.assertEqual(line.split()[3], str(limits[1]), "soft raised to the hard limit")
+                code, err = server.stop()
+                self.assertEqual(code, 0)
+                warning = re.search(r"(?m)^wscore serve: warning: the open-file limit \((\d+), "
+                                    r"hard limit (\d+)\) is below --max-connections (\d+)", err)
+                self.assertEqual(bool(warning), warned, err)
+                if warned:
+                    self.assertEqual(warning.groups(), ("64", "64", "1000"))
 
     def test_plain_http_and_garbage_on_the_tls_port_are_dropped(self):
         with Server(tls=True) as server:

@@ -15,6 +15,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "demo_page.hpp"
+#include "descriptor_limit.hpp"
 #include "wscore/transport/certificate.hpp"
 #include "wscore/transport/server.hpp"
 #include "wscore/transport/tls.hpp"
@@ -173,6 +174,12 @@ int serve(int argc, char** argv) {
     return 2;
   }
   if (args.has("verbose")) options.log = log_line;
+  // Every connection is a descriptor: take what the hard limit allows, and say when it is short.
+  const DescriptorLimit descriptors = raise_descriptor_limit();
+  if (const std::string warning = descriptor_limit_warning(descriptors, policy.max_connections);
+      !warning.empty()) {
+    std::fprintf(stderr, "wscore serve: %s\n", warning.c_str());
+  }
 
   std::filesystem::path cert_file, key_file;
   if (!plain) {
