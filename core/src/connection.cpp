@@ -120,8 +120,7 @@ std::size_t Connection::write_output(MutableByteView out) noexcept {
 
 void Connection::release_idle_buffers() noexcept {
   if (!in_message_) {
-    message_.clear();
-    message_.shrink_to_fit();
+    message_.release();
   }
   if (output_consumed_ == output_.size()) {
     output_.clear();

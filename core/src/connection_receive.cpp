@@ -276,14 +276,16 @@ std::optional<Event> Connection::deliver_data(ByteView chunk, bool frame_finishe
   if (message_finished && message_.empty() && chunk.size() == message_size_) {
     return MessageReceived{message_type_, chunk, message_rsv_};  // whole in the input: no copy
   }
-  if (message_.size() + chunk.size() > message_.capacity()) {
-    // Grow geometrically, but never past max_message_size (RFC 6455 §10.4).
-    const std::size_t wanted = std::max(message_.capacity() * 2, message_.size() + chunk.size());
-    // (The header check keeps size + chunk within the limit.)
+  // Room for the whole frame at once (the header gave its length, within the limits): a message
+  // of one frame is never copied to grow. Across frames the buffer grows geometrically, but
+  // never past max_message_size (RFC 6455 §10.4; the header check keeps the frame within it).
+  const std::uint64_t frame_end = message_.size() + chunk.size() + frames_.payload_remaining();
+  if (frame_end > message_.capacity()) {
+    const std::uint64_t wanted = std::max<std::uint64_t>(message_.capacity() * 2, frame_end);
     message_.reserve(
         static_cast<std::size_t>(std::min<std::uint64_t>(wanted, options_.max_message_size)));
   }
-  message_.insert(message_.end(), chunk.begin(), chunk.end());
+  message_.append(chunk.data(), chunk.size());
   if (!message_finished) return std::nullopt;
   return MessageReceived{message_type_, message_, message_rsv_};
 }

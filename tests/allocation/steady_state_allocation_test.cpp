@@ -75,9 +75,16 @@ TEST(SteadyState, NoAllocationPerFrameOnceBuffersAreWarm) {
 
   const std::size_t before = allocations.load();
   const std::size_t events_before = events;
+  // The message buffer is on malloc/realloc (detail::ByteBuffer), which operator new does not
+  // see: it allocates only when its capacity grows, so an unchanged memory_usage() shows it did
+  // not.
+  const std::size_t server_memory = server.memory_usage();
+  const std::size_t client_memory = client.memory_usage();
   for (int round = 0; round < 1000; ++round)
     exchange_round(client, server, wire, events);
   EXPECT_EQ(allocations.load() - before, 0u);
+  EXPECT_EQ(server.memory_usage(), server_memory);
+  EXPECT_EQ(client.memory_usage(), client_memory);
   EXPECT_EQ(events - events_before, 1000u * (4 + 4));  // 3 messages + ping, each way + pong
 }
 

@@ -31,10 +31,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
+    """Resident memory of a process in KiB (VmHWM: its peak so far)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -348,6 +349,29 @@ class PolicyTest(unittest.TestCase):
             flooder.close()
             # The stream went on the whole time: the echoes came while it was being read.
             self.assertGreater(flooded[0], during)
+
+    def test_a_message_of_the_limit_costs_about_the_limit_and_the_memory_comes_back(self):
+        size = 16 << 20
+        with Server("--threads", "1", "--max-message", str(size)) as server:
+            pid = server.process.pid
+            async def one_echo(payload, chunk):
+                async with websockets.connect(server.url + "/", max_size=None,
+                                              compression=None) as ws:
+                    # Frames of `chunk` bytes: one header, or a fragmented message (RFC 6455 §5.4).
+                    await ws.send([payload[i:i + chunk] for i in range(0, len(payload), chunk)])
+                    self.assertEqual(await ws.recv(), payload)
+            run(one_echo(b"warm", 4))
+            baseline = rss_kib(pid)
+            payload = bytes(range(256)) * (size // 256)
+            for chunk in (size, 1 << 20):
+                run(one_echo(payload, chunk))
+                time.sleep(0.3)  # the server closes its side; buffers are released
+                peak = rss_kib(pid, "VmHWM") - baseline
+                after = rss_kib(pid) - baseline
+                # The message once, its echo queued once, and slack: not a copy per growth step.
+                self.assertLess(peak, 2.25 * size / 1024, f"peak +{peak} KiB for {size >> 20} MiB")
+                # Back to the OS once the connection is gone, not kept by the allocator.
+                self.assertLess(after, 8 * 1024, f"+{after} KiB after the echo of {chunk}-byte frames")
 
     def test_two_thousand_concurrent_connections(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

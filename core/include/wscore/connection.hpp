@@ -28,6 +28,7 @@
 
 #include "wscore/bytes.hpp"
 #include "wscore/close_code.hpp"
+#include "wscore/detail/byte_buffer.hpp"
 #include "wscore/events.hpp"
 #include "wscore/frame_header.hpp"
 #include "wscore/frame_parser.hpp"
@@ -340,7 +341,7 @@ class Connection {
   std::uint64_t message_size_ = 0;   // on the wire
   std::uint64_t message_inflated_size_ = 0;
   Utf8Validator message_utf8_;
-  std::vector<std::byte> message_;  // whole-message mode: the message so far (inflated)
+  detail::ByteBuffer message_;  // whole-message mode: the message so far (inflated)
 
   // The message being sent in fragments.
   bool sending_fragments_ = false;

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// A growable byte buffer on malloc/realloc, for messages that are assembled piece by piece. Unlike
+// std::vector, growing it need not copy: the C library can extend a block in place, and moves a
+// large (mmap-backed) block by remapping its pages, so a message of N bytes costs about N bytes
+// of memory at its peak instead of 1.5 N or more. Bytes are not initialised when it grows.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <utility>
+
+namespace wscore::detail {
+
+class ByteBuffer {
+ public:
+  ByteBuffer() noexcept = default;
+  ByteBuffer(ByteBuffer&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)),
+        size_(std::exchange(other.size_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)) {}
+  ByteBuffer& operator=(ByteBuffer&& other) noexcept {
+    if (this != &other) {
+      std::free(data_);
+      data_ = std::exchange(other.data_, nullptr);
+      size_ = std::exchange(other.size_, 0);
+      capacity_ = std::exchange(other.capacity_, 0);
+    }
+    return *this;
+  }
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  ~ByteBuffer() { std::free(data_); }
+
+  [[nodiscard]] std::byte* data() noexcept { return data_; }
+  [[nodiscard]] const std::byte* data() const noexcept { return data_; }
+  [[nodiscard]] std::byte* begin() noexcept { return data_; }
+  [[nodiscard]] std::byte* end() noexcept { return data_ + size_; }
+  [[nodiscard]] const std::byte* begin() const noexcept { return data_; }
+  [[nodiscard]] const std::byte* end() const noexcept { return data_ + size_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+  // Room for `capacity` bytes in all (never shrinks); throws std::bad_alloc as vector would.
+  void reserve(std::size_t capacity) {
+    if (capacity <= capacity_) return;
+    void* grown = std::realloc(data_, capacity);
+    if (grown == nullptr) throw std::bad_alloc();
+    data_ = static_cast<std::byte*>(grown);
+    capacity_ = capacity;
+  }
+  // New bytes are uninitialised: the caller writes them.
+  void resize(std::size_t size) {
+    reserve(size);
+    size_ = size;
+  }
+  void append(const std::byte* bytes, std::size_t count) {
+    if (count == 0) return;
+    reserve(size_ + count);
+    std::memcpy(data_ + size_, bytes, count);
+    size_ += count;
+  }
+  void clear() noexcept { size_ = 0; }
+  // Gives the memory back (an empty buffer holds none).
+  void release() noexcept {
+    std::free(data_);
+    data_ = nullptr;
+    size_ = 0;
+    capacity_ = 0;
+  }
+
+ private:
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace wscore::detail
