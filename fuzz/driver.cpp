@@ -4,8 +4,9 @@
 // writes and the end of the stream.
 //
 // Input: [policy: 5 bytes] [options] [setup] [start time] [operations...]
-//   policy  the handshake, idle, pong and close timeouts (timeouts: 0 ms to 60 s) and
-//           max_outbound_buffer (buffer_limits: 0 B to 16 MiB)
+//   policy  the handshake, idle, pong and close timeouts (timeouts: 0 ms to 60 s; the xor of
+//           their high nibbles: progress_timeout) and max_outbound_buffer (buffer_limits: 0 B
+//           to 16 MiB; bit 4: a refused send only refuses, close_when_send_refused off)
 //   options bit 0: streaming delivery; 1: no auto-pong; bits 2-4: max_frame_size and 5-7:
 //           max_message_size (limits)
 //   setup   bit 0: our role (0 server, 1 client); bits 1-2: the peer's handshake: a valid one, one
@@ -31,15 +32,16 @@
 //     an accepted one writes exactly its frame (or its HTTP response), a refused one nothing; an
 //     answer the core refuses becomes a 500 response;
 //   - time: next_deadline() is exactly what the policy sets for where the connection is
-//     (expected_deadline: handshake_timeout from the start; idle_timeout from the opening or the
-//     latest traffic; pong_timeout from the keep-alive Ping; close_timeout from our Close or
-//     the end), and every deadline fires: an advance() at or past it reports an event, changes
-//     the output or moves next_deadline(), so the connection is not in its opening handshake
-//     past handshake_timeout, nor open past pong_timeout after a keep-alive Ping without
-//     traffic, nor close_sent past close_timeout; a timeout ends the connection only once it
-//     has run out; a keep-alive Ping is one empty Ping, written only by advance() on an open
-//     connection quiet for idle_timeout (a client without a RandomSource cannot send it and
-//     gives up close_timeout later);
+//     (expected_deadline: handshake_timeout from the start; idle_timeout from the opening, the
+//     latest traffic or the end of a frame the peer had begun; progress_timeout from the last
+//     bytes while the peer is in the middle of a frame or message; pong_timeout from the keep-alive
+//     Ping; close_timeout from our Close or the end), and every deadline fires: an advance() at or
+//     past it reports an event, changes the output or moves next_deadline(), so the connection is
+//     not in its opening handshake past handshake_timeout, nor open past pong_timeout after a
+//     keep-alive Ping without traffic, nor close_sent past close_timeout; a timeout ends the
+//     connection only once it has run out; a keep-alive Ping is one empty Ping, written only by
+//     advance() on an open connection quiet for idle_timeout (a client without a RandomSource
+//     cannot send it and gives up close_timeout later);
 //   - once closed or failed, the output only drains (what is pending is a suffix of what was);
 //     should_close() holds as soon as the last byte is written (right after consume_output(),
 //     as the transport asks; for a client after a clean close, once the peer closed TCP too,
@@ -196,6 +198,7 @@ class DriverRun : DriverApplication {
     if (!setup_.ignore_wants_read && !driver.wants_read()) return;
     Bytes bytes;
     bytes.swap(unread_);
+    if (!bytes.empty()) input_at_ = now_;
     if (setup_.in_place) {
       driver.receive_in_place(MutableByteView(bytes), now_);
     } else {
@@ -242,11 +245,31 @@ class DriverRun : DriverApplication {
     const std::size_t pending = driver.pending_output().size();
     const ConnectionState state = driver.connection().state();
     now_ = to;
-    // RFC 6455 §5.5.2 keep-alive: an open connection quiet for idle_timeout gets a Ping.
-    const bool idle_due = state == ConnectionState::open && !keepalive_at_ && !refused_ping_at_ &&
-                          now_ >= quiet_since() + setup_.policy.idle_timeout;
+    // RFC 6455 §5.5.2 keep-alive: an open connection quiet for idle_timeout gets a Ping; one in
+    // the middle of a frame or message, a Close 1008 progress_timeout after its last bytes.
+    const bool waiting_idle = state == ConnectionState::open && !keepalive_at_ && !refused_ping_at_;
+    const bool idle_due =
+        waiting_idle && !awaiting_rest_ && now_ >= quiet_since() + setup_.policy.idle_timeout;
+    const bool progress_due =
+        waiting_idle && awaiting_rest_ && now_ >= *input_at_ + setup_.policy.progress_timeout;
     driver.advance(now_);
-    const bool pinged = driver.pending_output().size() > pending;
+    const bool pinged = !progress_due && driver.pending_output().size() > pending;
+    if (progress_due) {
+      const ConnectionState now_state = driver.connection().state();
+      check(now_state == ConnectionState::close_sent || now_state == ConnectionState::failed,
+            "a frame stalled for progress_timeout closes the connection");
+      if (now_state == ConnectionState::close_sent) {
+        const ByteView grown = driver.pending_output().subspan(pending);
+        const Bytes reason = to_bytes("no progress on a frame");
+        Bytes close_payload{std::byte{0x03}, std::byte{0xF0}};  // 1008
+        close_payload.insert(close_payload.end(), reason.begin(), reason.end());
+        check(parse_frames(setup_.role, grown, false) ==
+                  std::vector<WireFrame>{{0x8, true, close_payload}},
+              "advance() writes one Close 1008 for a stalled frame");
+        record_.our_close = {close_code::policy_violation, reason};
+        appended(pending, Segment::other);
+      }
+    }
     if (pinged) {
       // The only thing advance() writes.
       const ByteView grown = driver.pending_output().subspan(pending);
@@ -271,14 +294,15 @@ class DriverRun : DriverApplication {
       const auto due = [this](std::optional<Milliseconds> since, Milliseconds timeout) {
         return since && now_ >= *since + timeout;
       };
-      check(is_opening(state) ? due(created_, setup_.policy.handshake_timeout)
-                              : due(keepalive_at_, setup_.policy.pong_timeout) ||
-                                    due(refused_ping_at_, setup_.policy.close_timeout) ||
-                                    due(closing_since_, setup_.policy.close_timeout),
+      check(is_opening(state)
+                ? due(created_, setup_.policy.handshake_timeout)
+                : due(keepalive_at_, setup_.policy.pong_timeout) ||
+                      due(refused_ping_at_, setup_.policy.close_timeout) || progress_due ||
+                      due(closing_since_, setup_.policy.close_timeout),
             "a timeout ends the connection only once it has run out (traffic restarts them)");
     }
     observe_state();
-    check_time_invariants(pinged, ping_refused);
+    check_time_invariants(pinged, ping_refused, progress_due);
   }
 
   // --- the end ----------------------------------------------------------------------------------

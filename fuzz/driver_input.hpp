@@ -131,10 +131,15 @@ struct DriverSetup {
   Milliseconds start{0};
 
   explicit DriverSetup(InputReader& input) {
+    // The high nibble of the first four timeout bytes chooses progress_timeout.
+    std::uint8_t progress_choice = 0;
     for (auto& timeout : {&policy.handshake_timeout, &policy.idle_timeout, &policy.pong_timeout,
                           &policy.close_timeout}) {
-      *timeout = timeouts[input.byte() % 16];
+      const std::uint8_t choice = input.byte();
+      *timeout = timeouts[choice % 16];
+      progress_choice ^= static_cast<std::uint8_t>(choice >> 4);
     }
+    policy.progress_timeout = timeouts[progress_choice % 16];
     const std::uint8_t buffer_bits = input.byte();
     policy.max_outbound_buffer = buffer_limits[buffer_bits % 16];
     policy.close_when_send_refused = (buffer_bits & 0x10) == 0;

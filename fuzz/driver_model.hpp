@@ -99,6 +99,14 @@ class DriverModel {
 
   void observe_state() {
     const ConnectionState state = driver_->connection().state();
+    // A frame or message the peer began and has now finished (or that backpressure now holds):
+    // the idle timer starts again from here (driver.cpp note_progress).
+    const bool awaiting = driver_->connection().awaiting_rest_of_frame();
+    if (awaiting_rest_ && !awaiting && state == ConnectionState::open && !keepalive_at_ &&
+        !refused_ping_at_) {
+      progress_ended_at_ = now_;
+    }
+    awaiting_rest_ = awaiting;
     if (state != ConnectionState::handshake && state != ConnectionState::awaiting_accept &&
         !opened_at_ && !is_over(state)) {
       opened_at_ = now_;
@@ -114,7 +122,7 @@ class DriverModel {
 
   // After advance(now): what is due has fired. One advance() takes one step, so a deadline that
   // this very call set (a zero timeout) waits for the next one.
-  void check_time_invariants(bool pinged, bool ping_refused) {
+  void check_time_invariants(bool pinged, bool ping_refused, bool closed_for_progress) {
     const Driver& driver = *driver_;
     const ConnectionState state = driver.connection().state();
     if (is_opening(state)) {
@@ -125,11 +133,15 @@ class DriverModel {
       check(now_ < *keepalive_at_ + setup_.policy.pong_timeout,
             "a keep-alive Ping without traffic ends the connection after pong_timeout");
     }
+    if (state == ConnectionState::open && !keepalive_at_ && !refused_ping_at_ && awaiting_rest_) {
+      check(now_ < *input_at_ + setup_.policy.progress_timeout,
+            "a frame stalled for progress_timeout ends the connection");
+    }
     if (state == ConnectionState::open && refused_ping_at_ && !ping_refused) {
       check(now_ < *refused_ping_at_ + setup_.policy.close_timeout,
             "a connection that cannot send its keep-alive Ping ends close_timeout later");
     }
-    if (state == ConnectionState::close_sent) {
+    if (state == ConnectionState::close_sent && !closed_for_progress) {
       check(now_ < *closing_since_ + setup_.policy.close_timeout,
             "a peer that does not answer our Close is given up after close_timeout");
     }
@@ -148,11 +160,13 @@ class DriverModel {
     if (state != ConnectionState::open) return *closing_since_ + setup_.policy.close_timeout;
     if (refused_ping_at_) return *closing_since_ + setup_.policy.close_timeout;
     if (keepalive_at_) return *keepalive_at_ + setup_.policy.pong_timeout;
+    if (awaiting_rest_) return *input_at_ + setup_.policy.progress_timeout;
     return quiet_since() + setup_.policy.idle_timeout;
   }
 
   Milliseconds quiet_since() const {
-    return std::max(*opened_at_, traffic_at_.value_or(*opened_at_));
+    return std::max(
+        {*opened_at_, traffic_at_.value_or(*opened_at_), progress_ended_at_.value_or(*opened_at_)});
   }
 
   void check_state_invariants() {
@@ -261,6 +275,9 @@ class DriverModel {
   // What happened, as the events and results told it.
   std::optional<Milliseconds> opened_at_;
   std::optional<Milliseconds> traffic_at_;
+  std::optional<Milliseconds> input_at_;  // the transport last gave the driver bytes
+  std::optional<Milliseconds> progress_ended_at_;
+  bool awaiting_rest_ = false;  // the peer is in the middle of a frame or message
   std::optional<Milliseconds> keepalive_at_;
   std::optional<Milliseconds> refused_ping_at_;
   std::optional<Milliseconds> over_at_;

@@ -27,11 +27,13 @@ void Driver::wait_for(Wait wait, Milliseconds timeout) noexcept {
 
 void Driver::receive(ByteView bytes, Milliseconds now) {
   now_ = now;
+  if (!bytes.empty()) last_input_ = now;
   connection_.receive(bytes);
 }
 
 void Driver::receive_in_place(MutableByteView bytes, Milliseconds now) {
   now_ = now;
+  if (!bytes.empty()) last_input_ = now;
   connection_.receive_in_place(bytes);
 }
 
@@ -65,6 +67,13 @@ void Driver::advance(Milliseconds now) {
       break;
     case Wait::pong:
       connection_.abort("no Pong within the pong timeout");
+      break;
+    case Wait::progress:
+      // The peer stopped in the middle of a frame or message; tell it why (1008, a policy).
+      if (connection_.close(close_code::policy_violation, "no progress on a frame") !=
+          ApiError::none) {
+        connection_.abort("no progress on a frame");
+      }
       break;
     case Wait::closing:
       // The peer did not finish the close handshake, close TCP (§7.1.1) or read our last bytes.
@@ -103,6 +112,7 @@ void Driver::note_state() noexcept {
       return;  // Wait::handshake from construction
     case ConnectionState::open:
       if (wait_ == Wait::handshake) wait_for(Wait::idle, policy_.idle_timeout);
+      note_progress();
       return;
     case ConnectionState::close_sent:
       if (wait_ != Wait::closing) wait_for(Wait::closing, policy_.close_timeout);
@@ -120,6 +130,19 @@ void Driver::note_state() noexcept {
     wait_ = Wait::nothing;
   } else if (wait_ != Wait::closing) {
     wait_for(Wait::closing, policy_.close_timeout);
+  }
+}
+
+void Driver::note_progress() noexcept {
+  // Idle, the peer may pause as long as idle_timeout allows; in the middle of a frame or a
+  // message, only progress_timeout after its last bytes. (Waiting for our Pong, that deadline
+  // is the nearer one and stays.)
+  if (wait_ != Wait::idle && wait_ != Wait::progress) return;
+  if (connection_.awaiting_rest_of_frame()) {
+    wait_ = Wait::progress;
+    deadline_ = last_input_ + policy_.progress_timeout;
+  } else if (wait_ == Wait::progress) {
+    wait_for(Wait::idle, policy_.idle_timeout);
   }
 }
 

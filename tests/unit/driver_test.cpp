@@ -24,6 +24,7 @@ DriverPolicy test_policy() {
   policy.idle_timeout = 60s;
   policy.pong_timeout = 10s;
   policy.close_timeout = 5s;
+  policy.progress_timeout = 3s;
   policy.max_outbound_buffer = 1000;
   return policy;
 }
@@ -133,6 +134,55 @@ TEST(DriverKeepAlive, MessagesResetTheIdleTimer) {
 }
 
 // RFC 6455 §7.1.1: the server closes TCP first, once its reply Close is written.
+// A defence, not an RFC rule: a peer that stops in the middle of a frame (here after one byte
+// of its header) is told why with 1008 after progress_timeout, not after idle + pong timeouts.
+TEST(DriverProgress, StalledFrameHeaderIsClosedWith1008AfterTheProgressTimeout) {
+  Pair pair;
+  pair.open();
+  const std::vector<std::byte> first_byte{std::byte{0x81}};
+  pair.now = 1s;
+  pair.server.receive(first_byte, pair.now);
+  pair.drain(pair.server, pair.server_events);
+  EXPECT_EQ(pair.server.next_deadline(), 4s);
+  pair.advance_to(3999ms);
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+  pair.advance_to(4s);
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::close_sent);
+  EXPECT_EQ(test::describe_written(Role::server, pair.server.pending_output()),
+            (test::Trace{"wrote close 1008 no progress on a frame"}));
+}
+
+TEST(DriverProgress, FrameThatKeepsArrivingIsNotCutAndIdleTimingResumesAfterIt) {
+  Pair pair;
+  pair.open();
+  ASSERT_EQ(pair.client.send(MessageType::text, as_bytes(std::string_view("slow but steady"))),
+            ApiError::none);
+  const std::vector<std::byte> wire(pair.client.pending_output().begin(),
+                                    pair.client.pending_output().end());
+  for (std::size_t at = 0; at < wire.size(); ++at) {
+    pair.advance_to(pair.now + 2s);  // each byte within the progress timeout of the last
+    pair.server.receive(ByteView(wire).subspan(at, 1), pair.now);
+    pair.drain(pair.server, pair.server_events);
+    ASSERT_EQ(pair.server.connection().state(), ConnectionState::open) << "byte " << at;
+  }
+  EXPECT_EQ(pair.server_events.back(), "text slow but steady");
+  EXPECT_EQ(pair.server.next_deadline(), pair.now + 60s) << "idle again: the idle timeout";
+}
+
+TEST(DriverProgress, MessageStalledBetweenItsFramesIsClosedWith1008) {
+  Pair pair;
+  pair.open();
+  ASSERT_EQ(
+      pair.client.send_fragment(MessageType::binary, as_bytes(std::string_view("part")), false),
+      ApiError::none);
+  pair.now = 10s;
+  pair.to_server();
+  pair.advance_to(12s);
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+  pair.advance_to(13s);
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::close_sent);
+}
+
 TEST(DriverClose, ServerClosesTcpOnceItsReplyCloseIsWritten) {
   Pair pair;
   pair.open();

@@ -47,6 +47,7 @@ constexpr const char* serve_help =
     "  --idle-timeout S         ping a connection quiet for S seconds (default 60)\n"
     "  --pong-timeout S         drop it if no pong in S seconds (default 10)\n"
     "  --close-timeout S        after our close, drop TCP after S seconds (default 5)\n"
+    "  --progress-timeout S     a frame begun must go on within S seconds (default 10): 1008\n"
     "  --no-deflate             do not negotiate permessage-deflate (RFC 7692)\n"
     "  --verbose                one line per connection event\n"
     "  --help                   this text\n";
@@ -158,11 +159,11 @@ void return_large_buffers_to_the_system() {
 }  // namespace
 
 int serve(int argc, char** argv) {
-  Arguments args(
-      argc, argv,
-      {"host", "port", "cert", "key", "threads", "max-message", "max-frame", "max-connections",
-       "max-outbound", "handshake-timeout", "idle-timeout", "pong-timeout", "close-timeout"},
-      {"plain", "no-deflate", "verbose", "help"});
+  Arguments args(argc, argv,
+                 {"host", "port", "cert", "key", "threads", "max-message", "max-frame",
+                  "max-connections", "max-outbound", "handshake-timeout", "idle-timeout",
+                  "pong-timeout", "close-timeout", "progress-timeout"},
+                 {"plain", "no-deflate", "verbose", "help"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
     return 0;
@@ -185,6 +186,7 @@ int serve(int argc, char** argv) {
   policy.idle_timeout = std::chrono::seconds(args.number("idle-timeout", 60, 1, 86400));
   policy.pong_timeout = std::chrono::seconds(args.number("pong-timeout", 10, 1, 3600));
   policy.close_timeout = std::chrono::seconds(args.number("close-timeout", 5, 1, 3600));
+  policy.progress_timeout = std::chrono::seconds(args.number("progress-timeout", 10, 1, 3600));
   if (!args.ok() || !args.positionals().empty()) {
     std::fprintf(stderr, "wscore serve: %s\n(see wscore serve --help)\n",
                  args.ok() ? "unexpected argument" : args.error().c_str());

@@ -192,6 +192,13 @@ class Connection {
   // returns nullopt; released, next_event() goes on where it stopped. Nothing is dropped.
   void hold_input(bool held) noexcept { input_held_ = held; }
   [[nodiscard]] bool input_held() const noexcept { return input_held_; }
+  // Open, and the peer is in the middle of something: a frame begun (part of its header or
+  // payload read) or a message of several frames not yet finished. What a progress timeout
+  // watches (DriverPolicy::progress_timeout). Not while input is held back by us.
+  [[nodiscard]] bool awaiting_rest_of_frame() const noexcept {
+    return (state_ == ConnectionState::open || state_ == ConnectionState::close_sent) &&
+           !input_held_ && (!unparsed_.empty() || !frames_.at_frame_start() || in_message_);
+  }
 
   // --- opening handshake (server role) ---
   // Accepts the request reported by RequestReceived (RFC 6455 §4.2.2).

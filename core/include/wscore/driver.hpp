@@ -34,6 +34,10 @@ struct DriverPolicy {
   Milliseconds handshake_timeout{10'000};  // the opening handshake (and TLS) must finish by then
   Milliseconds idle_timeout{60'000};       // nothing received this long: we send a Ping
   Milliseconds pong_timeout{10'000};       // no answer this long: the connection is lost
+  // A frame or fragmented message the peer has begun, and then no byte of it this long: the
+  // connection is closed with 1008 (a stalled frame header would otherwise hold the connection
+  // until idle_timeout + pong_timeout).
+  Milliseconds progress_timeout{10'000};
   // After our Close, or (client) after the close handshake while the server should close TCP
   // (RFC 6455 §7.1.1), or while a closed connection's last bytes do not drain: give up then.
   Milliseconds close_timeout{5'000};
@@ -60,7 +64,8 @@ class Driver {
   // The transport failed (a write error, a TLS alert, ...): see Connection::abort.
   void abort(std::string_view reason);
   // Time has passed: fires what is due. Timeouts end the connection with an event (see
-  // next_event): HandshakeFailed{0, "handshake timeout"} or ConnectionLost{1006, ...}.
+  // next_event): HandshakeFailed{0, "handshake timeout"} or ConnectionLost{1006, ...}; a stalled
+  // frame with a Close 1008 ("no progress on a frame") first.
   void advance(Milliseconds now);
 
   // The next event for the application (the connection's events, after the driver has taken
@@ -107,6 +112,7 @@ class Driver {
     handshake,  // the opening handshake, until handshake_timeout
     idle,       // traffic, until idle_timeout (then a Ping)
     pong,       // the Pong for our keep-alive Ping, until pong_timeout
+    progress,   // more of a frame or message the peer began, until progress_timeout
     closing,    // the close handshake, the peer's TCP close or the last bytes: close_timeout
     nothing,    // waiting is over: close the transport once flushed
   };
@@ -116,6 +122,7 @@ class Driver {
   void note_event(const Event& event) noexcept;
   void answer_refused_answer(ApiError result) noexcept;
   void note_state() noexcept;
+  void note_progress() noexcept;
   void note_output_written() noexcept;
   void update_backpressure() noexcept;
   ApiError refuse_send();
@@ -125,6 +132,7 @@ class Driver {
   Milliseconds now_;
   Wait wait_ = Wait::handshake;
   Milliseconds deadline_{0};
+  Milliseconds last_input_{0};   // when the transport last gave us bytes
   bool reading_paused_ = false;  // backpressure: over the limit, not yet back under half of it
   bool peer_closed_ = false;     // end of stream from the peer
 };
