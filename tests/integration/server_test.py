@@ -373,6 +373,20 @@ class PolicyTest(unittest.TestCase):
                 # Back to the OS once the connection is gone, not kept by the allocator.
                 self.assertLess(after, 8 * 1024, f"+{after} KiB after the echo of {chunk}-byte frames")
 
+    def test_a_stalled_frame_header_is_closed_with_1008_after_the_progress_timeout(self):
+        with Server("--progress-timeout", "1", "--idle-timeout", "60") as server:
+            s = upgraded_socket(server.port)
+            started = time.monotonic()
+            s.sendall(bytes([0x81]))  # the first byte of a text frame, and then nothing
+            s.settimeout(10)
+            close = s.recv(2 + 2 + 64)
+            waited = time.monotonic() - started
+            self.assertEqual(close[:4], bytes([0x88, len(close) - 2, 0x03, 0xF0]), close)  # 1008
+            self.assertEqual(close[4:], b"no progress on a frame")
+            self.assertGreater(waited, 0.9)
+            self.assertLess(waited, 5, "not the idle + pong timeouts")
+            s.close()
+
     def test_two_thousand_concurrent_connections(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         wanted = min(hard, 8192)
