@@ -65,9 +65,14 @@ if(TARGET wscore_transport)
   install(FILES ${CMAKE_CURRENT_LIST_DIR}/FindMbedTLS.cmake DESTINATION ${WSCORE_INSTALL_CMAKEDIR})
 endif()
 
+# Shared libraries in a prefix the dynamic loader does not search: the installed transport
+# library finds the core beside itself (a program's own RUNPATH does not reach the libraries its
+# libraries need), and the command line finds both relative to itself.
+if(BUILD_SHARED_LIBS AND TARGET wscore_transport)
+  set_target_properties(wscore_transport PROPERTIES INSTALL_RPATH "$ORIGIN")
+endif()
 if(TARGET wscore)
   if(BUILD_SHARED_LIBS)
-    # The installed command line finds the shared libraries relative to itself.
     file(RELATIVE_PATH libdir_from_bindir ${CMAKE_INSTALL_FULL_BINDIR}
          ${CMAKE_INSTALL_FULL_LIBDIR})
     set_target_properties(wscore PROPERTIES INSTALL_RPATH "$ORIGIN/${libdir_from_bindir}")
