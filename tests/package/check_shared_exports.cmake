@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Checks a shared wscore library: its SONAME, the library it must depend on (NEEDED, if given),
-# and that every symbol it exports belongs to the wscore:: API (cmake/wscore.map), with EXPECTED
+# and that every symbol it exports belongs to the wscore:: API (tools/cmake/wscore.map), with EXPECTED
 # among them and UNEXPECTED (if given) not.
 #   cmake -DLIBRARY=libwscore_transport.so.0.2.0 -DSONAME=libwscore_transport.so.0.2
 #         -DEXPECTED=symbol [-DUNEXPECTED=symbol] [-DNEEDED=libwscore_core.so.0.2]
