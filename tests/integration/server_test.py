@@ -352,7 +352,10 @@ class PolicyTest(unittest.TestCase):
 
     def test_a_message_of_the_limit_costs_about_the_limit_and_the_memory_comes_back(self):
         size = 16 << 20
-        with Server("--threads", "1", "--max-message", str(size)) as server:
+        # In the sanitizer build, ASan's quarantine holds freed memory on purpose: without it the
+        # allocator behaves as in production (use-after-free is still caught, only later).
+        asan = {"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0"}
+        with Server("--threads", "1", "--max-message", str(size), env=asan) as server:
             pid = server.process.pid
             async def one_echo(payload, chunk):
                 async with websockets.connect(server.url + "/", max_size=None,
@@ -368,8 +371,9 @@ class PolicyTest(unittest.TestCase):
                 time.sleep(0.3)  # the server closes its side; buffers are released
                 peak = rss_kib(pid, "VmHWM") - baseline
                 after = rss_kib(pid) - baseline
-                # The message once, its echo queued once, and slack: not a copy per growth step.
-                self.assertLess(peak, 2.25 * size / 1024, f"peak +{peak} KiB for {size >> 20} MiB")
+                # The message once, its echo queued once, and slack (a sanitizer's redzones): not
+                # a copy per growth step (that was 3x).
+                self.assertLess(peak, 2.5 * size / 1024, f"peak +{peak} KiB for {size >> 20} MiB")
                 # Back to the OS once the connection is gone, not kept by the allocator.
                 self.assertLess(after, 8 * 1024, f"+{after} KiB after the echo of {chunk}-byte frames")
 
