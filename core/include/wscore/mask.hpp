@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Client-to-server masking (RFC 6455 §5.3).
+/// @file
+/// Client-to-server masking (RFC 6455 §5.3).
 #pragma once
 
 #include <array>
@@ -11,6 +12,7 @@
 
 namespace wscore {
 
+/// The 32-bit masking key of a frame, in wire order (RFC 6455 §5.3).
 using MaskKey = std::array<std::byte, 4>;
 
 namespace detail {
@@ -51,8 +53,8 @@ void mask_with_best_kernel(const std::byte* source, std::byte* destination, std:
 
 }  // namespace detail
 
-// XORs `data` in place with `key`, as if `data` started `key_offset` bytes into the payload
-// (so a payload can be unmasked in pieces). Masking and unmasking are the same operation.
+/// XORs `data` in place with `key`, as if `data` started `key_offset` bytes into the payload
+/// (so a payload can be unmasked in pieces). Masking and unmasking are the same operation.
 inline void apply_mask(MutableByteView data, MaskKey key, std::size_t key_offset = 0) noexcept {
   const MaskKey rotated = detail::rotate_mask_key(key, key_offset);
   if (data.size() < detail::small_mask_size) {
@@ -62,8 +64,8 @@ inline void apply_mask(MutableByteView data, MaskKey key, std::size_t key_offset
   }
 }
 
-// Writes `source` XOR `key` into `destination` (same size, no overlap) in one pass; writes only
-// min(source.size(), destination.size()) bytes.
+/// Writes `source` XOR `key` into `destination` (same size, no overlap) in one pass; writes only
+/// min(source.size(), destination.size()) bytes.
 inline void copy_masked(ByteView source, MutableByteView destination, MaskKey key,
                         std::size_t key_offset = 0) noexcept {
   const std::size_t size = source.size() < destination.size() ? source.size() : destination.size();

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// UTF-8 validation (RFC 3629 §4), as RFC 6455 §8.1 requires for text messages and close reasons.
-//
-// Rejects overlong forms, UTF-16 surrogates (U+D800..U+DFFF) and code points above U+10FFFF.
-// The incremental validator fails fast: it rejects at the first byte that cannot be part of any
-// valid continuation, even when the stream stops in the middle of a sequence.
+/// @file
+/// UTF-8 validation (RFC 3629 §4), as RFC 6455 §8.1 requires for text messages and close reasons.
+///
+/// Rejects overlong forms, UTF-16 surrogates (U+D800..U+DFFF) and code points above U+10FFFF.
+/// The incremental validator fails fast: it rejects at the first byte that cannot be part of any
+/// valid continuation, even when the stream stops in the middle of a sequence.
 #pragma once
 
 #include <cstdint>
@@ -12,21 +13,24 @@
 
 namespace wscore {
 
-// True if `text` is complete, valid UTF-8.
+/// True if `text` is complete, valid UTF-8.
 [[nodiscard]] bool is_valid_utf8(ByteView text) noexcept;
 
-// Validates a stream that arrives in pieces (frames, or chunks of frames).
+/// Validates a stream that arrives in pieces (frames, or chunks of frames). It keeps no view of
+/// them: a piece may go away once feed() has returned.
 class Utf8Validator {
  public:
-  // Validates the next piece. Returns false as soon as a byte makes the stream invalid; after
-  // that the validator stays failed until reset().
+  /// Validates the next piece. Returns false as soon as a byte makes the stream invalid; after
+  /// that the validator stays failed until reset().
   [[nodiscard]] bool feed(ByteView piece) noexcept;
 
-  // True if no byte so far was invalid and the stream ends on a code point boundary.
+  /// True if no byte so far was invalid and the stream ends on a code point boundary.
   [[nodiscard]] bool complete() const noexcept { return !failed_ && pending_ == 0; }
 
+  /// True once a byte made the stream invalid (until reset()).
   [[nodiscard]] bool failed() const noexcept { return failed_; }
 
+  /// Starts a new stream.
   void reset() noexcept { *this = Utf8Validator{}; }
 
  private:

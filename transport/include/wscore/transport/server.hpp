@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A WebSocket server on epoll, plain or TLS: N event loops (one per thread, each with its own
-// SO_REUSEPORT listener), each moving bytes between its sockets and wscore::Driver objects, which
-// apply the policy — timeouts, keep-alive pings, bounded outbound buffers, graceful shutdown.
+/// @file
+/// A WebSocket server on epoll, plain or TLS: N event loops (one per thread, each with its own
+/// SO_REUSEPORT listener), each moving bytes between its sockets and wscore::Driver objects, which
+/// apply the policy — timeouts, keep-alive pings, bounded outbound buffers, graceful shutdown.
 #pragma once
 
 #include <atomic>
@@ -22,115 +23,163 @@ namespace wscore::transport {
 class TlsServerConfig;
 struct SharedCounters;
 
-// What happened to a message handed to Session::send (as uWebSockets reports it).
+/// What happened to a message handed to Session::send (as uWebSockets reports it).
 enum class SendStatus {
-  sent,      // written to the socket (or the TLS layer) entirely
-  buffered,  // queued; the rest goes out when the socket is writable
-  // Not queued: the connection is closing, or its outbound buffer is full (then, by default,
-  // the connection is closed with 1008: DriverPolicy::close_when_send_refused).
+  sent,      ///< written to the socket (or the TLS layer) entirely
+  buffered,  ///< queued; the rest goes out when the socket is writable
+  /// Not queued: the connection is closing, or its outbound buffer is full (then, by default,
+  /// the connection is closed with 1008: DriverPolicy::close_when_send_refused).
   dropped,
 };
 
-// The driver's policy for every connection (timeouts, keep-alive, backpressure), and the
-// server's own limit.
+/// The driver's policy for every connection (timeouts, keep-alive, backpressure), and the
+/// server's own limit.
 struct ServerPolicy : DriverPolicy {
-  std::size_t max_connections = 100'000;  // over it: refuse new ones at once
+  std::size_t max_connections = 100'000;  ///< over it: refuse new ones at once
 };
 
-// One accepted WebSocket connection, as the application sees it. Every call happens on the
-// connection's own event loop thread.
+/// One accepted WebSocket connection, as the application sees it. Every call happens on the
+/// connection's own event loop thread.
+///
+/// @lifetime The server owns it. It is valid during on_request(); once the application accepts
+/// (on_open() follows), until on_close() has returned for it, which always comes: forget it
+/// there. A refused one may not be kept past on_request().
 class Session {
  public:
+  /// Sends a message (Driver::send(): `data` is copied into the outbound buffer).
   virtual SendStatus send(MessageType type, ByteView data) = 0;
+  /// Starts the close handshake with `code` and `reason` (copied); on_close() follows.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
-  // Bytes queued but not yet written (what backpressure is decided on).
+  /// Bytes queued but not yet written (what backpressure is decided on).
   [[nodiscard]] virtual std::size_t buffered_amount() const = 0;
+  /// The request's path (HandshakeRequest::path()).
+  /// @lifetime A view of the session's own copy: valid as long as the session.
   [[nodiscard]] virtual std::string_view path() const = 0;
+  /// A number unique among the server's connections, for logs.
   [[nodiscard]] virtual std::uint64_t id() const = 0;
 
  protected:
   ~Session() = default;
 };
 
-// How an application refuses an upgrade request (e.g. a foreign Origin): status and body.
+/// How an application refuses an upgrade request (e.g. a foreign Origin): status and body.
 struct UpgradeRefusal {
+  /// The HTTP status to answer with, e.g. 403.
   int status;
+  /// A short explanation, sent as the body.
   std::string body;
 };
 
+/// The answer to a plain HTTP request (ServerApplication::on_http()): a value, it owns its
+/// strings.
 struct HttpResponse {
+  /// The status code.
   int status = 404;
+  /// The Content-Type header's value.
   std::string content_type = "text/plain; charset=utf-8";
+  /// The body.
   std::string body = "not found\n";
 };
 
-// The application, one instance per event loop (so it needs no locks for loop-local state).
+/// The application, one instance per event loop (so it needs no locks for loop-local state).
+/// Every callback runs on that loop's thread. Views passed to a callback are valid during the
+/// call only: copy what must outlive it. The defaults answer HTTP with 404, accept every
+/// upgrade and ignore the rest.
 class ServerApplication {
  public:
+  /// Destroyed when its event loop ends.
   virtual ~ServerApplication() = default;
-  // A plain HTTP request (no WebSocket upgrade).
+  /// A plain HTTP request (no WebSocket upgrade).
+  /// @lifetime `method` and `target` are views of the request: valid during the call only.
   virtual HttpResponse on_http(std::string_view method, std::string_view target);
-  // A WebSocket upgrade request: nullopt accepts it, a refusal answers it with its status.
+  /// A WebSocket upgrade request: nullopt accepts it, a refusal answers it with its status.
+  /// @lifetime `request` is valid during the call only.
   virtual std::optional<UpgradeRefusal> on_request(Session& session,
                                                    const HandshakeRequest& request);
+  /// The upgrade was accepted: the session is open.
   virtual void on_open(Session& session);
+  /// A whole message (the default delivery).
+  /// @lifetime `data` is a view of the connection's buffers, valid during the call only; it may
+  /// be passed to session.send() there (an echo needs no copy).
   virtual void on_message(Session& session, MessageType type, ByteView data);
-  // With ConnectionOptions::delivery == streaming: each piece of a message as it arrives.
+  /// With ConnectionOptions::delivery == streaming: each piece of a message as it arrives.
+  /// @lifetime As on_message()'s `data`.
   virtual void on_fragment(Session& session, MessageType type, ByteView data,
                            bool message_finished);
-  // Once per opened session, with the close code the core reported (CloseReceived,
-  // ProtocolError or ConnectionLost).
+  /// Once per opened session, with the close code the core reported (CloseReceived,
+  /// ProtocolError or ConnectionLost). The session may not be used after it returns.
+  /// @lifetime `reason` is valid during the call only.
   virtual void on_close(Session& session, std::uint16_t code, std::string_view reason);
 };
 
 class Server;
 
+/// What a Server listens on and how it treats connections.
 struct ServerOptions {
+  /// The address to bind (an IPv4 or IPv6 literal, or a name).
   std::string host = "0.0.0.0";
-  std::uint16_t port = 8080;  // 0: any free port (see Server::port())
-  unsigned threads = 1;       // event loops, each on its own thread
+  std::uint16_t port = 8080;  ///< 0: any free port (see Server::port())
+  unsigned threads = 1;       ///< event loops, each on its own thread
+  /// The core's options for every connection.
   ConnectionOptions connection;
+  /// The driver's policy for every connection, and the connection limit.
   ServerPolicy policy;
-  // TLS: called once per event loop to make its configuration (an RNG is not thread-safe);
-  // empty for plain ws://.
+  /// TLS: called once per event loop to make its configuration (an RNG is not thread-safe);
+  /// empty for plain ws://.
   std::function<std::unique_ptr<TlsServerConfig>()> tls;
-  // Makes the application of event loop `index`.
+  /// Makes the application of event loop `index`.
   std::function<std::unique_ptr<ServerApplication>(Server&, unsigned index)> application;
-  // One line per connection event; empty: quiet.
+  /// One line per connection event; empty: quiet. `line` is valid during the call only.
   std::function<void(std::string_view line)> log;
 };
 
+/// Counters summed over every event loop (Server::stats()).
 struct ServerStats {
+  /// TCP connections accepted.
   std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;  // over max_connections, or out of file descriptors
+  std::uint64_t refused = 0;  ///< over max_connections, or out of file descriptors
+  /// WebSocket upgrades accepted.
   std::uint64_t upgraded = 0;
+  /// Plain HTTP requests answered.
   std::uint64_t http_requests = 0;
+  /// Messages received.
   std::uint64_t messages_in = 0;
+  /// Messages sent.
   std::uint64_t messages_out = 0;
+  /// Bytes received: the WebSocket stream (after TLS, when there is TLS).
   std::uint64_t bytes_in = 0;
+  /// Bytes sent, counted the same way.
   std::uint64_t bytes_out = 0;
+  /// Connections open now.
   std::uint64_t open_connections = 0;
 };
 
+/// A WebSocket server (see the file's comment): create(), run(), shutdown() from anywhere.
 class Server {
  public:
-  // Binds every listener now, so "port in use" is reported before run(). On failure returns
-  // nullptr and sets `error` to one line.
+  /// Binds every listener now, so "port in use" is reported before run(). On failure returns
+  /// nullptr and sets `error` to one line.
   static std::unique_ptr<Server> create(ServerOptions options, std::string& error);
+  /// Frees the event loops with their connections and listeners; after run() has returned.
   ~Server();
 
-  // Runs the event loops (loop 0 on the calling thread) until shutdown() has finished.
+  /// Runs the event loops (loop 0 on the calling thread) until shutdown() has finished.
   void run();
-  // Graceful shutdown, from any thread or a signal-watching thread: stop accepting, close every
-  // open connection as going away (Driver::shut_down), wait for the close handshakes up to
-  // close_timeout, then return from run().
+  /// Graceful shutdown, from any thread or a signal-watching thread: stop accepting, close every
+  /// open connection as going away (Driver::shut_down), wait for the close handshakes up to
+  /// close_timeout, then return from run().
   void shutdown();
 
+  /// The port the listeners are bound to (the chosen one when ServerOptions::port was 0).
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  /// A snapshot of the counters.
   [[nodiscard]] ServerStats stats() const;
-  // Runs `task` on every event loop with its application (for broadcasts across loops).
+  /// Runs `task` on every event loop with its application (for broadcasts across loops).
+  /// It is posted (EventLoop::post()) to each loop, a copy each, and runs later on that loop's
+  /// thread: what it captures must live until then.
   void for_each_application(const std::function<void(ServerApplication&)>& task);
 
+  /// One event loop with its listener, connections and application (server internals).
   class Loop;
 
  private:
