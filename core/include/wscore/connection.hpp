@@ -234,14 +234,15 @@ class Connection {
   /// @lifetime The event's views: until the next call of a non-const member of the connection
   /// (this one included), or its move or destruction; see events.hpp.
   [[nodiscard]] std::optional<Event> next_event();
-  // Backpressure: while held, next_event() parses no input (it still reports an abort), and
-  // input given to receive_in_place() is copied out of the caller's buffer once next_event()
-  // returns nullopt; released, next_event() goes on where it stopped. Nothing is dropped.
+  /// Backpressure: while held, next_event() parses no input (it still reports an abort), and
+  /// input given to receive_in_place() is copied out of the caller's buffer once next_event()
+  /// returns nullopt; released, next_event() goes on where it stopped. Nothing is dropped.
   void hold_input(bool held) noexcept { input_held_ = held; }
+  /// Whether hold_input(true) is in force.
   [[nodiscard]] bool input_held() const noexcept { return input_held_; }
-  // Open, and the peer is in the middle of something: a frame begun (part of its header or
-  // payload read) or a message of several frames not yet finished. What a progress timeout
-  // watches (DriverPolicy::progress_timeout). Not while input is held back by us.
+  /// Open, and the peer is in the middle of something: a frame begun (part of its header or
+  /// payload read) or a message of several frames not yet finished. What a progress timeout
+  /// watches (DriverPolicy::progress_timeout). Not while input is held back by us.
   [[nodiscard]] bool awaiting_rest_of_frame() const noexcept {
     return (state_ == ConnectionState::open || state_ == ConnectionState::close_sent) &&
            !input_held_ && (!unparsed_.empty() || !frames_.at_frame_start() || in_message_);

@@ -49,9 +49,9 @@ struct DriverPolicy {
   /// Over this many unwritten bytes: reading and parsing stop (and resume at half), so input
   /// already read waits instead of being dropped; send() is refused.
   std::size_t max_outbound_buffer = 16 * 1024 * 1024;
-  // A send() refused over max_outbound_buffer also starts the close handshake with 1008
-  // ("outbound buffer full"), so a message the application meant for the peer is never lost
-  // silently. Off: the message is only refused and the caller decides.
+  /// A send() refused over max_outbound_buffer also starts the close handshake with 1008
+  /// ("outbound buffer full"), so a message the application meant for the peer is never lost
+  /// silently. Off: the message is only refused and the caller decides.
   bool close_when_send_refused = true;
 };
 
