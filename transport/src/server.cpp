@@ -13,7 +13,9 @@
 namespace wscore::transport {
 
 namespace {
-constexpr std::size_t read_buffer_size = 64 * 1024;
+// One per loop, shared by its connections: large enough that a 64 KiB message arrives in one
+// read, whole, and is parsed where it is (no merge into a message buffer).
+constexpr std::size_t read_buffer_size = 256 * 1024;
 constexpr std::chrono::milliseconds tick_interval{100};
 }  // namespace
 

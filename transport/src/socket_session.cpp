@@ -106,7 +106,7 @@ void SocketSession::read_available() {
   // is announced again by epoll; what TLS has already decrypted, by the loop's ready list
   // (update_interest()).
   constexpr int max_reads = 16;
-  const std::size_t byte_budget = 4 * read_buffer_.size();
+  constexpr std::size_t byte_budget = 256 * 1024;
   std::size_t bytes_read = 0;
   for (int reads = 0; phase_ == Phase::streaming && driver_.wants_read() && reads < max_reads &&
                       bytes_read < byte_budget;
@@ -118,6 +118,10 @@ void SocketSession::read_available() {
         owner_.on_bytes(result.bytes, 0);
         driver_.receive_in_place(read_buffer_.first(result.bytes), now());
         dispatch_and_flush();  // every event before the buffer is read into again
+        // A plain read that did not fill the buffer emptied the socket: the next would only
+        // say EAGAIN (epoll, level-triggered, tells us when more comes). TLS may still hold
+        // records it has read, so it goes on to the end of the slice.
+        if (!stream_.secure() && result.bytes < read_buffer_.size()) return;
         continue;
       case StreamResult::Kind::blocked:
         tls_wants_write_ = result.wants_write;
