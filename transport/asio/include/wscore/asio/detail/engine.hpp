@@ -11,7 +11,7 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/append.hpp>
-#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -115,11 +115,11 @@ class Engine : public std::enable_shared_from_this<Engine<NextLayer>> {
   }
 
   // Parks an operation until something happens (a read, a write, a deadline, the close), or
-  // until its cancellation slot is emitted: then it is resumed with operation_aborted.
+  // until `slot` is emitted: then it is resumed with operation_aborted. For an async_compose
+  // operation that is its cancellation state's slot (the handler's own slot is its caller's).
   template <class Handler>
-  void wait(Handler&& handler) {
+  void wait(Handler&& handler, boost::asio::cancellation_slot slot) {
     const std::uint64_t id = ++last_waiter_id_;
-    auto slot = boost::asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) {
       slot.assign([weak = this->weak_from_this(), id](boost::asio::cancellation_type) {
         if (const auto self = weak.lock()) self->cancel_waiter(id);

@@ -4,7 +4,9 @@
 // that has moved. None of them decides anything the driver decides.
 #pragma once
 
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/post.hpp>
 #include <memory>
@@ -21,11 +23,26 @@ using boost::system::error_code;
 // driver's deadlines are kept meanwhile), it never completes inside its initiating call (the
 // result is posted first), and it completes with operation_aborted when cancelled or when the
 // stream is gone. Completion: (error_code, Extra...). Derived::step(self, engine) is the rest.
+// An operation while it waits in the engine: resumable on its own executor, with no
+// cancellation slot of its own — any_completion_handler would take over the one of the caller,
+// which belongs to the operation's cancellation state (Engine::wait listens to that one).
+template <class Self>
+struct Parked {
+  using executor_type = boost::asio::associated_executor_t<Self>;
+  executor_type get_executor() const noexcept { return boost::asio::get_associated_executor(self); }
+  void operator()(error_code error) { self(error); }
+  Self self;
+};
+
+enum class OperationKind : std::uint8_t { handshake, read, send, close };
+
 template <class Derived, class NextLayer, class... Extra>
 class Operation {
  public:
-  Operation(std::weak_ptr<Engine<NextLayer>> engine, bool reads)
-      : engine_(std::move(engine)), reads_(reads) {}
+  Operation(std::weak_ptr<Engine<NextLayer>> engine, OperationKind kind)
+      : engine_(std::move(engine)),
+        kind_(kind),
+        reads_(kind == OperationKind::handshake || kind == OperationKind::read) {}
 
   template <class Self>
   void operator()(Self& self, error_code error = {}) {
@@ -33,6 +50,13 @@ class Operation {
   }
 
  protected:
+  // Parks the operation in the engine; `self` is moved from.
+  template <class Self>
+  static void park(Engine<NextLayer>& engine, Self& self) {
+    const boost::asio::cancellation_slot slot = self.get_cancellation_state().slot();
+    engine.wait(Parked<Self>{std::move(self)}, slot);
+  }
+
   template <class Self>
   void finish(Self& self, error_code error, Extra... extra) {
     if (started_ && !ended_) {
@@ -64,6 +88,11 @@ class Operation {
     if (!started_) {
       started_ = true;
       engine->begin_operation(reads_);
+      // A read can be undone: it takes no event until it completes (Asio's "total"
+      // cancellation). The others have queued bytes by then: terminal only (the default).
+      if (kind_ == OperationKind::read) {
+        self.reset_cancellation_state(boost::asio::enable_total_cancellation());
+      }
     }
     if (error == boost::asio::error::operation_aborted ||
         self.cancelled() != boost::asio::cancellation_type::none) {
@@ -75,7 +104,8 @@ class Operation {
 
   std::weak_ptr<Engine<NextLayer>> engine_;
   std::optional<std::tuple<error_code, Extra...>> result_;
-  bool reads_;
+  OperationKind kind_;
+  bool reads_;  // takes events from the session (a close then leaves them to it)
   bool started_ = false;
   bool ended_ = false;
   bool initiating_ = false;
@@ -89,7 +119,7 @@ class HandshakeOperation : public Operation<HandshakeOperation<NextLayer>, NextL
  public:
   HandshakeOperation(std::weak_ptr<Engine<NextLayer>> engine, Role role,
                      std::optional<ClientRequest> request, const AcceptOptions* accept)
-      : Operation<HandshakeOperation, NextLayer>(std::move(engine), true),
+      : Operation<HandshakeOperation, NextLayer>(std::move(engine), OperationKind::handshake),
         role_(role),
         request_(std::move(request)),
         accept_(accept) {}
@@ -124,7 +154,7 @@ class HandshakeOperation : public Operation<HandshakeOperation<NextLayer>, NextL
           self, refused_ != ApiError::none ? make_error_code(refused_) : session.ending_error());
     }
     if (!answer_target_) engine.request_input();
-    return engine.wait(std::move(self));
+    return this->park(engine, self);
   }
 
  private:
@@ -143,7 +173,7 @@ class ReadOperation
     : public Operation<ReadOperation<NextLayer, DynamicBuffer>, NextLayer, std::size_t> {
  public:
   ReadOperation(std::weak_ptr<Engine<NextLayer>> engine, DynamicBuffer buffer)
-      : Operation<ReadOperation, NextLayer, std::size_t>(std::move(engine), true),
+      : Operation<ReadOperation, NextLayer, std::size_t>(std::move(engine), OperationKind::read),
         buffer_(std::move(buffer)) {}
 
   template <class Self>
@@ -168,7 +198,7 @@ class ReadOperation
     engine.progress();
     if (engine.closed()) return this->finish(self, session.ending_error(), 0);
     engine.request_input();
-    return engine.wait(std::move(self));
+    return this->park(engine, self);
   }
 
  private:
@@ -182,7 +212,7 @@ template <class NextLayer, class Action>
 class SendOperation : public Operation<SendOperation<NextLayer, Action>, NextLayer, std::size_t> {
  public:
   SendOperation(std::weak_ptr<Engine<NextLayer>> engine, Action action, std::size_t size)
-      : Operation<SendOperation, NextLayer, std::size_t>(std::move(engine), false),
+      : Operation<SendOperation, NextLayer, std::size_t>(std::move(engine), OperationKind::send),
         action_(std::move(action)),
         size_(size) {}
 
@@ -195,7 +225,7 @@ class SendOperation : public Operation<SendOperation<NextLayer, Action>, NextLay
       if (result == ApiError::outbound_buffer_full) {
         engine.progress();  // backpressure: wait for the writes to drain it
         if (engine.closed()) return this->finish(self, session.ending_error(), 0);
-        return engine.wait(std::move(self));
+        return this->park(engine, self);
       }
       if (result != ApiError::none) return this->finish(self, refusal(session, result), 0);
       target_ = session.output_target();
@@ -203,7 +233,7 @@ class SendOperation : public Operation<SendOperation<NextLayer, Action>, NextLay
     }
     if (session.written(*target_)) return this->finish(self, {}, size_);
     if (engine.closed()) return this->finish(self, session.ending_error(), 0);
-    return engine.wait(std::move(self));
+    return this->park(engine, self);
   }
 
  private:
@@ -224,7 +254,7 @@ template <class NextLayer, class Action>
 class CloseOperation : public Operation<CloseOperation<NextLayer, Action>, NextLayer> {
  public:
   CloseOperation(std::weak_ptr<Engine<NextLayer>> engine, Action action)
-      : Operation<CloseOperation, NextLayer>(std::move(engine), false),
+      : Operation<CloseOperation, NextLayer>(std::move(engine), OperationKind::close),
         action_(std::move(action)) {}
 
   template <class Self>
@@ -249,7 +279,7 @@ class CloseOperation : public Operation<CloseOperation<NextLayer, Action>, NextL
       return this->finish(self, clean ? error_code{} : session.ending_error());
     }
     if (!engine.has_reader()) engine.request_input();
-    return engine.wait(std::move(self));
+    return this->park(engine, self);
   }
 
  private:
