@@ -17,11 +17,11 @@ int main(int argc, char** argv) {
   hints.ai_socktype = SOCK_STREAM;
   if (argc < 4 || getaddrinfo(argv[1], argv[2], &hints, &address) != 0) return 2;
   const int fd = socket(address->ai_family, SOCK_STREAM, 0);
-  if (connect(fd, address->ai_addr, address->ai_addrlen) != 0) return std::perror("connect"), 1;
-  auto random = [](wscore::MutableByteView out) {  // masking keys, nonce (RFC 6455 §10.3)
-    while (getrandom(out.data(), out.size(), 0) != static_cast<ssize_t>(out.size())) {
-    }
-  };
+  const int connected = connect(fd, address->ai_addr, address->ai_addrlen);
+  freeaddrinfo(address);
+  if (connected != 0) return std::perror("connect"), 1;
+  // Masking keys and the nonce (RFC 6455 §10.3); getrandom(2) fills up to 256 bytes whole.
+  auto random = [](wscore::MutableByteView out) { (void)getrandom(out.data(), out.size(), 0); };
   const std::string host = std::string(argv[1]) + ":" + argv[2];
   wscore::ClientHandshake handshake{{.host = host, .target = "/"}, {}};
   random(handshake.nonce);
