@@ -41,6 +41,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
+#include <concepts>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,8 +69,10 @@ class Stream {
   // Constructs the next layer from `args` (a connected or accepted socket; for TLS the socket
   // and the ssl::context).
   template <class... Args>
+  requires std::constructible_from<NextLayer, Args...>
   explicit Stream(Args&&... args)
       : engine_(std::make_shared<Engine>(std::forward<Args>(args)...)) {}
+  // A moved-from stream may only be destroyed or assigned to.
   Stream(Stream&&) noexcept = default;
   Stream& operator=(Stream&& other) noexcept {
     if (engine_) engine_->destroy();

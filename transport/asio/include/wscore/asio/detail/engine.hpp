@@ -129,12 +129,14 @@ class Engine : public std::enable_shared_from_this<Engine<NextLayer>> {
   }
 
   // The Stream is going away: the driver is aborted, the layer closed, every waiting operation
-  // resumed (it completes with operation_aborted once it sees the stream gone).
+  // resumed; each completes with operation_aborted.
   void destroy() {
+    destroyed_ = true;
     if (phase_ == Phase::closed) return;
     if (session_.started()) session_.abort("stream destroyed");
     close_socket();
   }
+  [[nodiscard]] bool destroyed() const noexcept { return destroyed_; }
 
  private:
   enum class Phase : std::uint8_t { not_started, tls_handshake, websocket, tls_shutdown, closed };
@@ -287,8 +289,9 @@ class Engine : public std::enable_shared_from_this<Engine<NextLayer>> {
   bool writing_ = false;     // a write of the next layer is in flight
   bool peer_ended_ = false;  // the next layer reported end of stream
   bool handshake_done_ = false;
-  int operations_ = 0;  // in progress
-  int readers_ = 0;     // of which async_read
+  bool destroyed_ = false;  // the Stream is gone; in-flight handlers still hold the engine
+  int operations_ = 0;      // in progress
+  int readers_ = 0;         // of which async_read
   bool timer_armed_ = false;
   Milliseconds armed_deadline_{0};
   std::uint64_t timer_generation_ = 0;

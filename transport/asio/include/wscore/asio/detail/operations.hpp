@@ -81,7 +81,7 @@ class Operation {
     }
     initiating_ = !started_;
     std::shared_ptr<Engine<NextLayer>> engine = engine_.lock();
-    if (!engine) {
+    if (!engine || engine->destroyed()) {
       finish(self, boost::asio::error::operation_aborted, Extra{}...);
       return nullptr;
     }
