@@ -47,17 +47,18 @@ class Server:
         self.port = free_port()
         self.data_dir = tempfile.TemporaryDirectory()
         environment = dict(os.environ, XDG_DATA_HOME=self.data_dir.name, **(env or {}))
-        command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "2"]
-        if not tls:
-            command.append("--plain")
         self.tls = tls
-        self.process = subprocess.Popen(command + list(args), stdout=subprocess.PIPE,
+        self.cert = os.path.join(self.data_dir.name, "wscore", "cert.pem")  # made on first run
+        self.process = subprocess.Popen(self.command() + list(args), stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, env=environment, text=True,
                                         preexec_fn=preexec_fn)
         self.banner = self.process.stdout.readline()  # printed once listening
         if "serving" not in self.banner:
             raise RuntimeError("server did not start: " + self.banner + self.process.stderr.read())
-        self.cert = os.path.join(self.data_dir.name, "wscore", "cert.pem")
+
+    def command(self):
+        command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "2"]
+        return command if self.tls else command + ["--plain"]
 
     @property
     def url(self):

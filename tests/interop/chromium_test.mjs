@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { temporaryDirectory, WscoreServer } from './support.mjs';
+import { ServerUnderTest, temporaryDirectory } from './support.mjs';
 
 const artifacts = process.argv[3] ?? temporaryDirectory();
 mkdirSync(artifacts, { recursive: true });
@@ -29,7 +29,7 @@ describe('Chromium on the demo page', () => {
   let browser;
 
   before(async () => {
-    server = await WscoreServer.start({ tls: true });
+    server = await ServerUnderTest.start({ tls: true });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,

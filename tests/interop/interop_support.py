@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: MIT
-"""Shared by the Python interop tests: the echo exchange every peer goes through, and a test CA."""
+"""Shared by the Python interop tests: the echo exchange every peer goes through, a test CA, and
+the echo server of tools/examples in the place of `wscore serve`."""
 import asyncio
 import os
 import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import server_test  # noqa: E402  (Server)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ECHO_SIZES = (0, 125, 126, 65536, 16 << 20)  # RFC 6455 §5.2 length forms and their edges
@@ -38,3 +43,17 @@ def make_test_ca(directory, *names):
     subprocess.run([os.path.join(HERE, "make_test_ca.sh"), directory, *names], check=True)
     return {"ca": os.path.join(directory, "ca.pem"), "cert": os.path.join(directory, "server.pem"),
             "key": os.path.join(directory, "server.key")}
+
+
+class ExampleEchoServer(server_test.Server):
+    """An echo server that takes `--host H --port N [--cert F --key F]` and prints the lines of
+    `wscore serve --verbose` (tools/examples/asio_echo_server); TLS with a test CA."""
+    binary = None  # set from the command line
+
+    def command(self):
+        command = [self.binary, "--host", "127.0.0.1", "--port", str(self.port)]
+        if not self.tls:
+            return command
+        ca = make_test_ca(self.data_dir.name, "IP:127.0.0.1")
+        self.cert = ca["ca"]  # what clients trust
+        return command + ["--cert", ca["cert"], "--key", ca["key"]]

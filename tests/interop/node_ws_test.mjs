@@ -2,7 +2,10 @@
 // Interop with Node's `ws` (tests/interop/package-lock.json pins it), both ways:
 //   - ws as the client of `wscore serve` (plain and TLS, permessage-deflate on and off);
 //   - ws as the server that `wscore connect` talks to (plain and TLS with a test CA).
-// usage: node node_ws_test.mjs WSCORE_BINARY
+// With `--server PATH` the client side runs against that echo server instead
+// (tools/examples/asio_echo_server), with the same tests and assertions; the /chat room and
+// `wscore connect` belong to the wscore binary and are tested in its run only.
+// usage: node node_ws_test.mjs WSCORE_BINARY [--server ECHO_SERVER_BINARY]
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -15,10 +18,12 @@ import {
   echoSizes,
   makeTestCa,
   nextMessage,
+  otherServerBinary,
   runConnect,
+  ServerUnderTest,
+  serverName,
   temporaryDirectory,
   textOfSize,
-  WscoreServer,
 } from './support.mjs';
 
 const maxPayload = 32 << 20;
@@ -72,12 +77,12 @@ async function exchangeWithEchoingPeer(socket) {
   assert.equal(pong.toString(), 'are you there', 'the pong carries the ping payload');
 }
 
-describe('ws client -> wscore serve', () => {
+describe(`ws client -> ${serverName}`, () => {
   for (const tls of [false, true]) {
     for (const deflate of [false, true]) {
       const name = `${tls ? 'wss' : 'ws'}, permessage-deflate ${deflate ? 'offered' : 'off'}`;
       test(`echo, fragments, ping and a close from the client (${name})`, async () => {
-        const server = await WscoreServer.start({ tls });
+        const server = await ServerUnderTest.start({ tls });
         try {
           const socket = await openClient(server, { deflate });
           // RFC 7692 §5: the server accepts the offer; without one nothing is negotiated.
@@ -101,7 +106,7 @@ describe('ws client -> wscore serve', () => {
   }
 
   test('an offer is declined by a server started with --no-deflate', async () => {
-    const server = await WscoreServer.start({ args: ['--no-deflate'] });
+    const server = await ServerUnderTest.start({ args: ['--no-deflate'] });
     try {
       const socket = await openClient(server, { deflate: true });
       assert.equal(socket.extensions, '');
@@ -114,7 +119,7 @@ describe('ws client -> wscore serve', () => {
   });
 
   test('Ctrl-C closes every connection with 1001 and exits 0', async () => {
-    const server = await WscoreServer.start({ tls: true });
+    const server = await ServerUnderTest.start({ tls: true });
     try {
       const sockets = await Promise.all([
         openClient(server),
@@ -128,9 +133,15 @@ describe('ws client -> wscore serve', () => {
       await server.kill();
     }
   });
+});
 
+// The features of `wscore serve` and `wscore connect` beyond echoing belong to the run without
+// --server (another server is an echo server; `wscore connect` is the same binary either way).
+const describeWscoreOnly = otherServerBinary ? () => {} : describe;
+
+describeWscoreOnly('ws client -> wscore serve /chat', () => {
   test('/chat broadcasts to every chat peer', async () => {
-    const server = await WscoreServer.start();
+    const server = await ServerUnderTest.start();
     try {
       const [alice, bob] = await Promise.all([
         openClient(server, { path: '/chat' }),
@@ -170,7 +181,7 @@ async function withWsServer({ tls, deflate }, session, client) {
   }
 }
 
-describe('wscore connect -> ws server', () => {
+describeWscoreOnly('wscore connect -> ws server', () => {
   const ca = makeTestCa(temporaryDirectory(), 'DNS:localhost');
 
   for (const tls of [false, true]) {

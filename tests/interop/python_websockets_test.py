@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Interop with Python's websockets (Debian's python3-websockets), both ways:
-  - its client against `wscore serve` (plain and TLS, permessage-deflate offered or not);
+  - its client against `wscore serve` (plain and TLS, permessage-deflate offered or not), or
+    with `--server PATH` against that echo server (tools/examples/asio_echo_server), with the
+    same tests and assertions;
   - its server against `wscore connect` (plain and TLS with a test CA).
 
-usage: python_websockets_test.py WSCORE_BINARY [TestCase[.test_method] ...]
+usage: python_websockets_test.py WSCORE_BINARY [--server ECHO_SERVER] [TestCase[.test_method] ...]
 """
 import asyncio
 import contextlib
@@ -21,11 +23,14 @@ import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import server_test  # noqa: E402  (Server, free_port, run)
-from interop_support import exchange_with_echoing_peer, make_test_ca  # noqa: E402
+from interop_support import ExampleEchoServer, exchange_with_echoing_peer, make_test_ca  # noqa: E402
 
-class PythonClientToWscoreServe(unittest.TestCase):
+
+class PythonClientToServer(unittest.TestCase):
+    server = server_test.Server  # or ExampleEchoServer, with --server
+
     def check(self, tls, deflate):
-        with server_test.Server("--verbose", tls=tls) as server:
+        with self.server("--verbose", tls=tls) as server:
             async def scenario():
                 async with websockets.connect(
                         server.url + "/echo", ssl=server.ssl_context(), max_size=None,
@@ -187,4 +192,9 @@ class WscoreConnectToPythonServer(unittest.TestCase):
 
 if __name__ == "__main__":
     server_test.WSCORE = os.path.abspath(sys.argv[1])
-    unittest.main(argv=[sys.argv[0]] + sys.argv[2:], verbosity=2)
+    arguments = sys.argv[2:]
+    if arguments[:1] == ["--server"]:
+        ExampleEchoServer.binary = os.path.abspath(arguments[1])
+        PythonClientToServer.server = ExampleEchoServer
+        arguments = arguments[2:]
+    unittest.main(argv=[sys.argv[0]] + arguments, verbosity=2)

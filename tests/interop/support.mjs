@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Shared by the Node interop tests: a `wscore serve` process on a free port, a `wscore connect`
+// Shared by the Node interop tests: the server under test on a free port, a `wscore connect`
 // run, a test CA, and small promise helpers around `ws` events.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -78,25 +78,40 @@ class LineLog {
   }
 }
 
-// `wscore serve` on a free loopback port, with --verbose so that each connection's events can
-// be read from its stderr. TLS uses the certificate it creates under its own XDG_DATA_HOME.
-export class WscoreServer {
+// The server the server-side tests run against: `wscore serve`, or with `--server PATH` on the
+// command line an echo server that takes `--host H --port N [--cert F --key F] --verbose` and
+// prints the same --verbose lines (tools/examples/asio_echo_server).
+const serverOption = process.argv.indexOf('--server');
+export const otherServerBinary = serverOption > 0 ? process.argv[serverOption + 1] : null;
+export const serverName = otherServerBinary ? 'asio_echo_server' : 'wscore serve';
+
+// The server under test on a free loopback port, with --verbose so that each connection's
+// events can be read from its stderr. TLS: `wscore serve` uses the certificate it creates under
+// its own XDG_DATA_HOME; another server gets one from a test CA.
+export class ServerUnderTest {
   static async start({ tls = false, args = [] } = {}) {
-    const server = new WscoreServer();
+    const server = new ServerUnderTest();
     server.tls = tls;
     server.port = await freePort();
     const dataHome = temporaryDirectory();
-    server.certificate = join(dataHome, 'wscore', 'cert.pem');
-    const command = ['serve', '--host', '127.0.0.1', '--port', String(server.port), '--verbose'];
-    if (!tls) command.push('--plain');
-    server.process = spawn(wscoreBinary, [...command, ...args], {
+    const listen = ['--host', '127.0.0.1', '--port', String(server.port), '--verbose'];
+    let command;
+    if (otherServerBinary) {
+      const ca = tls ? makeTestCa(dataHome, 'IP:127.0.0.1') : null;
+      server.certificate = ca?.ca;
+      command = [otherServerBinary, ...listen, ...(ca ? ['--cert', ca.cert, '--key', ca.key] : [])];
+    } else {
+      server.certificate = join(dataHome, 'wscore', 'cert.pem');
+      command = [wscoreBinary, 'serve', ...listen, ...(tls ? [] : ['--plain'])];
+    }
+    server.process = spawn(command[0], [...command.slice(1), ...args], {
       env: { ...process.env, XDG_DATA_HOME: dataHome },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.exited = once(server.process, 'exit');
     server.stdout = new LineLog(server.process.stdout);
     server.stderr = new LineLog(server.process.stderr);
-    await server.stdout.waitFor(/^wscore serving /);
+    await server.stdout.waitFor(/^\S+ serving /);
     return server;
   }
 
