@@ -221,12 +221,15 @@ class SendOperation : public Operation<SendOperation<NextLayer, Action>, NextLay
     Session& session = engine.session();
     if (!target_) {
       if (!engine.open()) return this->finish(self, refusal(session, ApiError::wrong_state), 0);
-      const ApiError result = action_(session.driver());
-      if (result == ApiError::outbound_buffer_full) {
-        engine.progress();  // backpressure: wait for the writes to drain it
+      // Backpressure: over the limit the operation waits for the writes to drain the buffer
+      // (the driver would refuse the frame, and close the connection with 1008 for it).
+      const Driver& driver = session.driver();
+      if (driver.buffered_amount() > driver.policy().max_outbound_buffer) {
+        engine.progress();
         if (engine.closed()) return this->finish(self, session.ending_error(), 0);
         return this->park(engine, self);
       }
+      const ApiError result = action_(session.driver());
       if (result != ApiError::none) return this->finish(self, refusal(session, result), 0);
       target_ = session.output_target();
       engine.progress();
