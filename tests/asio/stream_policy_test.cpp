@@ -167,5 +167,42 @@ TEST(AsioStreamPolicy, AWriteCompletesOnlyOnceItsBytesAreHandedToTheSocket) {
   EXPECT_EQ(client.driver().buffered_amount(), 0u);
 }
 
+// RFC 6455 §4.2.2 and §10.2: the server may refuse a request (here, for its Origin) with an HTTP
+// status, or accept it with a subprotocol of its choosing; the application decides from the
+// request.
+TEST(AsioStreamPolicy, TheServerDecidesFromTheRequestToRefuseOrToAccept) {
+  const auto decide = [](const HandshakeRequest& request) -> AcceptDecision {
+    if (request.origin() != "https://good.example") {
+      return Refusal{.status = 403, .body = "not from here", .headers = {}};
+    }
+    return AcceptOptions{.subprotocol = request.subprotocols().back()};  // our pick
+  };
+  const std::string_view offered[] = {"chat.v2", "chat.v1"};
+  for (const std::string_view origin : {"https://evil.example", "https://good.example"}) {
+    net::io_context io;
+    SocketPair sockets = connected_pair(io);
+    PlainStream server(std::move(sockets.server));
+    PlainStream client(std::move(sockets.client));
+    std::optional<error_code> accepted, opened;
+    server.async_accept(AcceptDecider(decide), [&](error_code error) { accepted = error; });
+    client.async_handshake(
+        ClientRequestOptions{
+            .host = "127.0.0.1", .target = "/", .origin = origin, .subprotocols = offered},
+        [&](error_code error) { opened = error; });
+    ASSERT_TRUE(run_until(io, [&] { return accepted && opened; })) << origin;
+    if (origin == "https://evil.example") {
+      EXPECT_EQ(*accepted, Error::handshake_failed);
+      EXPECT_EQ(server.ending()->http_status, 403);
+      EXPECT_EQ(*opened, Error::handshake_failed);
+      EXPECT_EQ(client.ending()->http_status, 403) << "the client read the refusal";
+    } else {
+      EXPECT_FALSE(*accepted) << accepted->message();
+      EXPECT_FALSE(*opened) << opened->message();
+      EXPECT_EQ(client.driver().connection().subprotocol(), "chat.v1");
+      EXPECT_EQ(server.request().origin(), "https://good.example");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace wscore::asio::test

@@ -87,6 +87,11 @@ Session::Pulled Session::pull() {
   return {};
 }
 
+void Session::note_refused(int status) {
+  note_ending(
+      {Error::handshake_failed, 0, "refused with " + std::to_string(status), status, std::nullopt});
+}
+
 void Session::note_ending(Ending ending) {
   // A connection the driver gave up on at a deadline ends with the event of that (a failed
   // handshake or a lost connection): the operation waiting for it timed out.

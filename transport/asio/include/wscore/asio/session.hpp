@@ -8,10 +8,12 @@
 #include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "wscore/asio/error.hpp"
@@ -39,6 +41,17 @@ struct Ending {
   int http_status = 0;     // HandshakeFailed: the status sent (server) or received (client)
   std::optional<Violation> violation;  // ProtocolError: the rule the peer broke
 };
+
+// A server's refusal of an upgrade request: the HTTP status (e.g. 403 for an Origin it does not
+// serve, RFC 6455 §4.2.2 and §10.2), a short body, and headers (e.g. WWW-Authenticate for 401).
+struct Refusal {
+  int status = 403;
+  std::string body;
+  std::vector<HttpHeader> headers;
+};
+// The server's answer to the request it read: the options to accept it with, or a Refusal.
+using AcceptDecision = std::variant<AcceptOptions, Refusal>;
+using AcceptDecider = std::function<AcceptDecision(const HandshakeRequest&)>;
 
 // A client's opening request, owned (ClientRequestOptions holds views).
 struct ClientRequest {
@@ -116,6 +129,8 @@ class Session {
   [[nodiscard]] bool message_done() const noexcept { return message_done_; }
   // Server role: the request that was accepted (copied from RequestReceived).
   [[nodiscard]] const HandshakeRequest& request() const noexcept { return request_; }
+  // Server role: the application refused the request with `status` (its answer is queued).
+  void note_refused(int status);
 
  private:
   void note_ending(Ending ending);

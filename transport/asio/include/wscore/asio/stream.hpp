@@ -105,6 +105,17 @@ class Stream {
   auto async_accept(const AcceptOptions& options, Token&& token) {
     return async_accept_with(&options, std::forward<Token>(token));
   }
+  // Server: reads the request and lets `decide` answer it: AcceptOptions accept it (e.g. with
+  // the subprotocol it picks), a Refusal refuses it with its status (e.g. 403 for a foreign
+  // Origin), after which the operation completes with Error::handshake_failed and ending()
+  // holds the status. `decide` runs once, inside the operation, on the stream's executor.
+  template <class Token>
+  auto async_accept(AcceptDecider decide, Token&& token) {
+    return boost::asio::async_compose<Token, Signature>(
+        detail::HandshakeOperation<NextLayer>(engine_, Role::server, std::nullopt, nullptr,
+                                              std::move(decide)),
+        token, engine_->get_executor());
+  }
   // Client: sends the request (copied here) and waits for the core to accept the response.
   template <class Token>
   auto async_handshake(const ClientRequestOptions& request, Token&& token) {

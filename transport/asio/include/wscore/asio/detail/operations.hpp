@@ -118,11 +118,13 @@ template <class NextLayer>
 class HandshakeOperation : public Operation<HandshakeOperation<NextLayer>, NextLayer> {
  public:
   HandshakeOperation(std::weak_ptr<Engine<NextLayer>> engine, Role role,
-                     std::optional<ClientRequest> request, const AcceptOptions* accept)
+                     std::optional<ClientRequest> request, const AcceptOptions* accept,
+                     AcceptDecider decide = {})
       : Operation<HandshakeOperation, NextLayer>(std::move(engine), OperationKind::handshake),
         role_(role),
         request_(std::move(request)),
-        accept_(accept) {}
+        accept_(accept),
+        decide_(std::move(decide)) {}
 
   template <class Self>
   void step(Self& self, Engine<NextLayer>& engine) {
@@ -136,7 +138,7 @@ class HandshakeOperation : public Operation<HandshakeOperation<NextLayer>, NextL
       const Session::Pulled pulled = session.pull();
       if (pulled.kind == Session::Pulled::Kind::request) {
         // A refused accept() is answered by the driver itself; the caller gets the ApiError.
-        refused_ = session.driver().accept(accept_ ? *accept_ : AcceptOptions{});
+        answer(session);
         answer_target_ = session.output_target();
       } else if (pulled.kind == Session::Pulled::Kind::handshake_completed) {
         engine.note_handshake_done();
@@ -145,7 +147,8 @@ class HandshakeOperation : public Operation<HandshakeOperation<NextLayer>, NextL
       }
     }
     engine.progress();
-    if (answer_target_ && refused_ == ApiError::none && session.written(*answer_target_)) {
+    if (answer_target_ && refused_ == ApiError::none && !refused_by_us_ &&
+        session.written(*answer_target_)) {
       engine.note_handshake_done();
       return this->finish(self, {});
     }
@@ -158,9 +161,30 @@ class HandshakeOperation : public Operation<HandshakeOperation<NextLayer>, NextL
   }
 
  private:
+  void answer(Session& session) {
+    if (!decide_) {
+      refused_ = session.driver().accept(accept_ ? *accept_ : AcceptOptions{});
+      return;
+    }
+    // The application's decision; options it returns live here until the answer is written.
+    decision_ = decide_(session.request());
+    if (const auto* refusal = std::get_if<Refusal>(&*decision_)) {
+      refused_ = session.driver().reject(refusal->status, refusal->body, refusal->headers);
+      if (refused_ == ApiError::none) {
+        refused_by_us_ = true;
+        session.note_refused(refusal->status);
+      }
+      return;
+    }
+    refused_ = session.driver().accept(std::get<AcceptOptions>(*decision_));
+  }
+
   Role role_;
   std::optional<ClientRequest> request_;
   const AcceptOptions* accept_;
+  AcceptDecider decide_;
+  std::optional<AcceptDecision> decision_;
+  bool refused_by_us_ = false;  // a Refusal was answered: the operation ends handshake_failed
   bool begun_ = false;
   std::optional<std::uint64_t> answer_target_;
   ApiError refused_ = ApiError::none;
