@@ -120,6 +120,18 @@ class DriverModel {
     }
   }
 
+  // driver.cpp note_output_written: while backpressure holds the peer's input, bytes it takes
+  // show it is alive, and the idle timer starts again (not the wait for our Pong).
+  bool peer_takes_our_bytes(std::size_t bytes) const {
+    return bytes != 0 && driver_->connection().input_held() &&
+           driver_->connection().state() == ConnectionState::open && !refused_ping_at_ &&
+           !keepalive_at_;
+  }
+  void note_alive() {
+    traffic_at_ = now_;
+    keepalive_at_.reset();
+  }
+
   // After advance(now): what is due has fired. One advance() takes one step, so a deadline that
   // this very call set (a zero timeout) waits for the next one.
   void check_time_invariants(bool pinged, bool ping_refused, bool closed_for_progress) {

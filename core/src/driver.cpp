@@ -233,17 +233,25 @@ void Driver::shut_down(std::string_view reason) {
 }
 
 void Driver::consume_output(std::size_t bytes_written) noexcept {
+  const std::size_t pending = buffered_amount();
   connection_.consume_output(bytes_written);
-  note_output_written();
+  note_output_written(pending != buffered_amount());
 }
 
 std::size_t Driver::write_output(MutableByteView out) noexcept {
   const std::size_t size = connection_.write_output(out);
-  note_output_written();
+  note_output_written(size != 0);
   return size;
 }
 
-void Driver::note_output_written() noexcept {
+void Driver::note_output_written(bool drained) noexcept {
+  // While backpressure holds the peer's input, its messages cannot be seen; that it takes the
+  // output we are over the limit with shows it is alive (a vanished peer stops taking bytes once
+  // the socket's buffers are full), so the idle timer restarts. Not the wait for our Pong: a
+  // peer that took nothing for idle_timeout must answer it.
+  if (drained && reading_paused_ && wait_ == Wait::idle) {
+    wait_for(Wait::idle, policy_.idle_timeout);
+  }
   if (connection_.pending_output().empty() &&
       connection_.transport_action() == TransportAction::keep_open) {
     connection_.release_idle_buffers();

@@ -361,6 +361,24 @@ TEST(DriverBackpressure, EveryMessageReadInOneGoIsEchoedAcrossTheLimit) {
   EXPECT_TRUE(pair.server.wants_read());
 }
 
+// Found by the chaos harness (slow_reader): a peer that reads slowly while backpressure holds its
+// input was taken for dead (its Pong could not be parsed) and dropped. That it takes our output
+// shows it is alive: the idle timer restarts with each write while reading is paused.
+TEST(DriverBackpressure, SlowReaderWhoseInputIsHeldIsNotTakenForDead) {
+  Pair pair;
+  pair.open();
+  const std::string message(1200, 'x');
+  ASSERT_EQ(pair.server.send(MessageType::binary, as_bytes(message)), ApiError::none);
+  ASSERT_FALSE(pair.server.wants_read());
+  for (int second = 50; second <= 150; second += 50) {
+    pair.advance_to(Milliseconds(second * 1000));
+    pair.server.consume_output(100);  // the peer reads a little
+  }
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+  EXPECT_EQ(pair.server.next_deadline(), 210s) << "idle_timeout after the last write";
+  EXPECT_EQ(pair.server.buffered_amount(), 1204u - 300u) << "no keep-alive Ping queued";
+}
+
 // An abort is reported while the input is held back: the transport learns the connection ended.
 TEST(DriverBackpressure, AbortIsReportedWhileInputIsHeld) {
   Pair pair;

@@ -161,7 +161,7 @@ class Driver {
   void answer_refused_answer(ApiError result) noexcept;
   void note_state() noexcept;
   void note_progress() noexcept;
-  void note_output_written() noexcept;
+  void note_output_written(bool drained) noexcept;
   void update_backpressure() noexcept;
   ApiError refuse_send();
 
