@@ -42,11 +42,11 @@ def rss_kib(pid):
 class Server:
     """A `wscore serve` process on a free port; stops it on exit."""
 
-    def __init__(self, *args, tls=False, env=None):
+    def __init__(self, *args, tls=False, env=None, threads=2):
         self.port = free_port()
         self.data_dir = tempfile.TemporaryDirectory()
         environment = dict(os.environ, XDG_DATA_HOME=self.data_dir.name, **(env or {}))
-        command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "2"]
+        command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", str(threads)]
         if not tls:
             command.append("--plain")
         self.tls = tls

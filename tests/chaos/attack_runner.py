@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+"""Runs the attack kinds in bounded loops, all at once, in a process of its own (see run()):
+each kind makes one attempt at a time (or `parallel` of them), pauses, and tallies every answer.
+"""
+import asyncio
+import logging
+import os
+
+import attacks_flow
+import attacks_frames
+import attacks_handshake
+import attacks_slowloris
+import attacks_tls
+from answers import Answer, Tally
+from timing import lag_summary, watch_lag
+from wire import UnexpectedAnswer
+
+ALL_KINDS = (attacks_slowloris.KINDS + attacks_handshake.KINDS + attacks_frames.KINDS +
+             attacks_flow.KINDS + attacks_tls.KINDS)
+ATTEMPT_TIMEOUT = 60  # no attempt takes this long unless something is stuck
+STOP_GRACE = 20  # after the stop request, what is still running is cancelled
+# Payloads that take a while to build, built before the attacks start.
+PREPARATIONS = (attacks_frames.tiny_fragments,
+                lambda: attacks_frames.deflate_bomb(attacks_frames.BOMB_INFLATED),
+                attacks_tls.openssl_client_hello)
+
+
+def kinds_for(tls, skipped=()):
+    """The kinds a run makes: all of them (TLS-port ones only with TLS), minus `skipped`."""
+    return [kind for kind in ALL_KINDS
+            if (tls or not kind.tls_only) and kind.name not in skipped]
+
+
+async def attempt_once(kind, target, number, stop):
+    """One attempt's Answer; an exception is the server's answer too (a refused connection,
+    an unexpected status) and counts as wrong with what happened."""
+    try:
+        return await asyncio.wait_for(kind.attempt(target, number, stop), ATTEMPT_TIMEOUT)
+    except UnexpectedAnswer as error:
+        return Answer(kind.rule, str(error), False)
+    except asyncio.TimeoutError:
+        return Answer(kind.rule, f"attempt stuck for {ATTEMPT_TIMEOUT} s", False)
+    except (OSError, EOFError, asyncio.IncompleteReadError) as error:
+        return Answer(kind.rule, f"{type(error).__name__}: {error}", False)
+
+
+async def attack_loop(kind, target, tally, first_number, step, stop):
+    number = first_number
+    while not stop.is_set():
+        answer = await attempt_once(kind, target, number, stop)
+        if answer is not None:  # None: the stop request cut the attempt short
+            tally.add(answer)
+        number += step
+        try:
+            await asyncio.wait_for(stop.wait(), kind.pause)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def run_attacks(target, names, stop_request):
+    kinds = [kind for kind in ALL_KINDS if kind.name in names]
+    tallies = {kind.name: Tally(kind.name, kind.rule) for kind in kinds}
+    stop, lags = asyncio.Event(), []
+    for prepare in PREPARATIONS:
+        prepare()  # once, before the loops, so that no attempt stalls the loop building them
+    lag_watch = asyncio.create_task(watch_lag(stop, lags.append))
+    loops = [asyncio.create_task(attack_loop(kind, target, tallies[kind.name], i, kind.parallel,
+                                             stop))
+             for kind in kinds for i in range(kind.parallel)]
+    while not stop_request.is_set():
+        await asyncio.sleep(0.1)
+    stop.set()
+    _, stuck = await asyncio.wait(loops, timeout=STOP_GRACE)
+    for task in stuck:
+        task.cancel()
+    await lag_watch
+    return {name: tally.summary() for name, tally in tallies.items()}, len(stuck), \
+        lag_summary(lags)
+
+
+def run(target, names, stop_request, results):
+    """Process entry: attacks until `stop_request` is set, then sends (tallies, stuck loops,
+    event loop lag) through `results`. Niced, so that the good clients beside it keep their CPU."""
+    os.nice(10)
+    # Writes to a connection the server has failed are expected here; asyncio would log each.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    results.send(asyncio.run(run_attacks(target, names, stop_request)))
