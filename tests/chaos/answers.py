@@ -12,12 +12,13 @@ class Answer:
     actual: str
     right: bool
     seconds: Optional[float] = None  # how long the answer took, for the timed kinds
+    detail: Optional[str] = None  # figures of this attempt, shown with a wrong answer
 
 
-def check(allowed, actual, seconds=None, expected=None):
+def check(allowed, actual, seconds=None, expected=None, detail=None):
     """An Answer that is right when `actual` is one of `allowed` (a string or a tuple)."""
     allowed = (allowed,) if isinstance(allowed, str) else tuple(allowed)
-    return Answer(expected or " or ".join(allowed), actual, actual in allowed, seconds)
+    return Answer(expected or " or ".join(allowed), actual, actual in allowed, seconds, detail)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Tally:
         else:
             self.wrong += 1
             example = {"expected": answer.expected, "actual": answer.actual}
+            if answer.detail:
+                example["actual"] += f" ({answer.detail})"
             if len(self.wrong_examples) < 5 and example not in self.wrong_examples:
                 self.wrong_examples.append(example)
         if answer.seconds is not None:

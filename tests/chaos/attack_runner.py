@@ -5,6 +5,7 @@ each kind makes one attempt at a time (or `parallel` of them), pauses, and talli
 import asyncio
 import logging
 import os
+import sys
 
 import attacks_flow
 import attacks_frames
@@ -18,7 +19,7 @@ from wire import UnexpectedAnswer
 ALL_KINDS = (attacks_slowloris.KINDS + attacks_handshake.KINDS + attacks_frames.KINDS +
              attacks_flow.KINDS + attacks_tls.KINDS)
 ATTEMPT_TIMEOUT = 60  # no attempt takes this long unless something is stuck
-STOP_GRACE = 20  # after the stop request, what is still running is cancelled
+STOP_GRACE = ATTEMPT_TIMEOUT + 5  # after the stop request, what still runs is stuck
 # Payloads that take a while to build, built before the attacks start.
 PREPARATIONS = (attacks_frames.tiny_fragments,
                 lambda: attacks_frames.deflate_bomb(attacks_frames.BOMB_INFLATED),
@@ -64,24 +65,31 @@ async def run_attacks(target, names, stop_request):
     for prepare in PREPARATIONS:
         prepare()  # once, before the loops, so that no attempt stalls the loop building them
     lag_watch = asyncio.create_task(watch_lag(stop, lags.append))
-    loops = [asyncio.create_task(attack_loop(kind, target, tallies[kind.name], i, kind.parallel,
-                                             stop))
-             for kind in kinds for i in range(kind.parallel)]
+    loops = {asyncio.create_task(attack_loop(kind, target, tallies[kind.name], i, kind.parallel,
+                                             stop)): kind.name
+             for kind in kinds for i in range(kind.parallel)}
     while not stop_request.is_set():
         await asyncio.sleep(0.1)
     stop.set()
+    # Every attempt ends by itself within ATTEMPT_TIMEOUT; one still running after that is stuck.
     _, stuck = await asyncio.wait(loops, timeout=STOP_GRACE)
     for task in stuck:
+        print(f"attack loop {loops[task]} stuck at the end:", file=sys.stderr)
+        task.print_stack(file=sys.stderr)
         task.cancel()
     await lag_watch
-    return {name: tally.summary() for name, tally in tallies.items()}, len(stuck), \
-        lag_summary(lags)
+    return {name: tally.summary() for name, tally in tallies.items()}, \
+        sorted(loops[task] for task in stuck), lag_summary(lags)
 
 
 def run(target, names, stop_request, results):
-    """Process entry: attacks until `stop_request` is set, then sends (tallies, stuck loops,
-    event loop lag) through `results`. Niced, so that the good clients beside it keep their CPU."""
+    """Process entry: attacks until `stop_request` is set, then sends (tallies, the kinds of
+    the loops that were stuck, event loop lag) through `results`. Niced, so that the good
+    clients beside it keep their CPU."""
     os.nice(10)
     # Writes to a connection the server has failed are expected here; asyncio would log each.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-    results.send(asyncio.run(run_attacks(target, names, stop_request)))
+
+    async def attack_and_report():
+        results.send(await run_attacks(target, names, stop_request))
+    asyncio.run(attack_and_report())

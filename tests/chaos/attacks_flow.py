@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Attacks on flow: peers that stop reading (for good, or then read everything), read slowly,
-flood Pings, or stream at full speed. What the server must do here is mostly
-its own policy (backpressure, timeouts); RFC 6455 only says what the echoes and Pongs must be."""
+flood Pings, or stream at full speed. What the server must do here is mostly its own policy
+(backpressure, timeouts); RFC 6455 only says what the echoes and Pongs must be."""
 import asyncio
 import os
 import time
@@ -30,15 +30,16 @@ def flooding_bound(target):
 
 
 async def fill_until_blocked(writer, make_frame, cap, seconds=None):
-    """Writes make_frame(0), make_frame(1), ... until a write cannot drain for BLOCKED_FOR s,
-    `cap` bytes have left us or `seconds` have passed. Returns (bytes that left us, frames
-    written, blocked). Every frame written is eventually sent: asyncio keeps what the kernel has
-    not taken."""
+    """Writes make_frame(0), make_frame(1), ... until a write cannot drain for BLOCKED_FOR s
+    ("blocked"), `cap` bytes have left us ("cap"), `seconds` have passed ("time") or the server
+    ended the connection ("dropped"). Returns (bytes that left us, frames written, that reason).
+    Every frame written is eventually sent: asyncio keeps what the kernel has not taken."""
     writer.transport.set_write_buffer_limits(high=64 * 1024)
-    written, count = 0, 0
+    written, count, ended = 0, 0, "cap"
     deadline = time.monotonic() + seconds if seconds else None
     while written - writer.transport.get_write_buffer_size() < cap:
         if deadline and time.monotonic() >= deadline:
+            ended = "time"
             break
         data = make_frame(count)
         writer.write(data)
@@ -46,15 +47,22 @@ async def fill_until_blocked(writer, make_frame, cap, seconds=None):
         try:
             await asyncio.wait_for(writer.drain(), BLOCKED_FOR)
         except asyncio.TimeoutError:
-            return written - writer.transport.get_write_buffer_size(), count, True
-    return written - writer.transport.get_write_buffer_size(), count, False
+            ended = "blocked"
+            break
+        except wire.STREAM_ERRORS:
+            ended = "dropped"
+            break
+    return written - writer.transport.get_write_buffer_size(), count, ended
 
 
-def pushed_back(target, accepted, blocked):
-    """The answer of a flood against a peer that does not read."""
-    bound = flooding_bound(target)
-    if not blocked or accepted > bound:
-        return f"kept reading: {accepted >> 20} MiB taken (bound {bound >> 20} MiB)"
+def pushed_back(target, accepted, ended, elapsed):
+    """The answer of a flood against a peer that does not read: the server stops reading it;
+    it may also drop it, once its keep-alive has run out (idle + pong timeout)."""
+    if accepted > flooding_bound(target) or ended == "cap":
+        return "kept reading"
+    if ended == "dropped":
+        return ("stopped reading, dropped by the keep-alive" if elapsed >= target.idle_timeout
+                else "dropped before the keep-alive ran out")
     return "stopped reading"
 
 
@@ -67,12 +75,17 @@ async def never_reading(target, number, stop):
         writer.transport.pause_reading()
         data = wire.frame(OP_BINARY, os.urandom(65536))
         started = time.monotonic()
-        accepted, _, blocked = await fill_until_blocked(
+        accepted, _, ended = await fill_until_blocked(
             writer, lambda _: data, flooding_bound(target) + (16 << 20))
-        taken = time.monotonic() - started - BLOCKED_FOR
-        await sleep_or_stop(stop, target.idle_timeout + target.pong_timeout + 1)
-        return check("stopped reading", pushed_back(target, accepted, blocked), taken,
-                     expected="the server stops reading (backpressure at --max-outbound)")
+        elapsed = time.monotonic() - started
+        actual = pushed_back(target, accepted, ended, elapsed)
+        if ended == "blocked":
+            await sleep_or_stop(stop, target.idle_timeout + target.pong_timeout + 1)
+        return check(("stopped reading", "stopped reading, dropped by the keep-alive"), actual,
+                     elapsed - BLOCKED_FOR if ended == "blocked" else None,
+                     expected="the server stops reading (backpressure at --max-outbound)",
+                     detail=f"{accepted >> 20} MiB taken in {elapsed:.1f} s, bound "
+                            f"{flooding_bound(target) >> 20} MiB")
     finally:
         wire.reset(writer)
 
@@ -91,15 +104,15 @@ async def stop_then_read_all(target, number, stop):
     try:
         writer.transport.pause_reading()
         started = time.monotonic()
-        _, count, blocked = await fill_until_blocked(
+        _, count, ended = await fill_until_blocked(
             writer, lambda i: wire.frame(OP_BINARY, numbered(i)), flooding_bound(target),
             seconds=target.idle_timeout - 2 - BLOCKED_FOR)
-        pushed_back_after = time.monotonic() - started - BLOCKED_FOR if blocked else None
+        blocked_after = time.monotonic() - started - BLOCKED_FOR if ended == "blocked" else None
         writer.transport.resume_reading()
-        actual = await all_echoed(reader, writer, count)
+        actual, detail = await all_echoed(reader, writer, count)
         writer.write(wire.close_frame(1000))
-        return check(ALL_ECHOED, actual, pushed_back_after,
-                     expected=f"{count} echoes in order, or a Close 1008 after the last one")
+        return check(ALL_ECHOED, actual, blocked_after, detail=detail,
+                     expected="every echo in order, or a Close 1008 after the last one")
     finally:
         writer.transport.abort()
 
@@ -108,15 +121,20 @@ ALL_ECHOED = ("every echo in order", "close 1008 after the last delivered")
 
 
 async def all_echoed(reader, writer, count, first=0, timeout=30):
-    """Reads echoes `first` to `count`-1 (numbered messages): one of ALL_ECHOED, or what else
-    ended the reading."""
+    """Reads echoes `first` to `count`-1 (numbered messages). Returns (one of ALL_ECHOED, or
+    what else ended the reading; how many echoes came)."""
     received, ending = await read_echoes(reader, count - first, lambda i: numbered(first + i),
                                          timeout, writer)
+    return echo_answer(ending), f"{first + received} of {count} echoes"
+
+
+def echo_answer(ending):
+    """The answer for how reading numbered echoes ended (see read_echoes)."""
     if ending is None:
         return "every echo in order"
     if ending == "close 1008":
         return "close 1008 after the last delivered"
-    return f"{ending} after {first + received} of {count}"
+    return f"{ending} before the last echo"
 
 
 SLOW_READ_SECONDS = 12  # longer than idle + pong + close: the keep-alive has to cope
@@ -150,13 +168,13 @@ async def slow_reader(target, number, stop):
         if stop.is_set() and ending is None:
             return None  # cut short: not a slow reader for long enough to tell
         if ending is None:
-            actual = await all_echoed(reader, writer, sent, first=received)
+            actual, detail = await all_echoed(reader, writer, sent, first=received)
         else:
-            actual = "close 1008 after the last delivered" if ending == "close 1008" else (
-                f"{ending} after {received} of {sent}")
+            actual, detail = echo_answer(ending), f"{received} of {sent} echoes"
         writer.write(wire.close_frame(1000))
-        return check(ALL_ECHOED, actual, expected="every echo in order, or a Close 1008 after the "
-                                                  "last one (a slow peer is not a dead one)")
+        return check(ALL_ECHOED, actual, detail=detail, expected="every echo in order, or a Close "
+                                                               "1008 after the last one (a slow "
+                                                               "peer is not a dead one)")
     finally:
         sender.cancel()
         writer.transport.abort()
@@ -311,8 +329,8 @@ async def data_stream_full_speed(target, number, stop):
         received, ending = await asyncio.wait_for(collector, 30)
         # RFC 6455 §5.5.1: the server answers our Close after the echoes it owed.
         actual = "every echo in order" if (received, ending) == (sent, "close 1000") else (
-            f"{ending} after {received} of {sent}")
-        return check("every echo in order", actual, expected=f"{sent} echoes in order")
+            f"{ending} before the last echo")
+        return check("every echo in order", actual, detail=f"{received} of {sent} echoes")
     finally:
         collector.cancel()
         writer.transport.abort()

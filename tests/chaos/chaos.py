@@ -116,6 +116,8 @@ def receive(process, receiver, what, timeout):
         raise RuntimeError(f"the {what} process sent no figures in {timeout} s")
     figures = receiver.recv()
     process.join(10)
+    if process.is_alive():
+        process.kill()  # its figures are in; what it does past them does not matter
     return figures
 
 

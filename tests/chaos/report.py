@@ -21,7 +21,7 @@ def criteria(figures):
     if untried:
         detail += "; never attempted: " + ", ".join(untried)
     if figures["stuck_attack_loops"]:
-        detail += f"; {figures['stuck_attack_loops']} attack loops stuck at the end"
+        detail += f"; attack loops stuck at the end: {', '.join(figures['stuck_attack_loops'])}"
     results.append(("answers", not wrong and not untried and not figures["stuck_attack_loops"],
                     detail))
     allowance = max(RSS_GROWTH_FRACTION * rss["after_warm_up"], RSS_GROWTH_FLOOR_KIB)
