@@ -3,9 +3,11 @@
 each kind makes one attempt at a time (or `parallel` of them), pauses, and tallies every answer.
 """
 import asyncio
+import faulthandler
 import logging
 import os
 import sys
+import threading
 
 import attacks_flow
 import attacks_frames
@@ -84,12 +86,26 @@ async def run_attacks(target, names, stop_request):
 
 def run(target, names, stop_request, results):
     """Process entry: attacks until `stop_request` is set, then sends (tallies, the kinds of
-    the loops that were stuck, event loop lag) through `results`. Niced, so that the good
-    clients beside it keep their CPU."""
-    os.nice(10)
+    the loops that were stuck, event loop lag) through `results`. At idle priority: on the
+    harness's core the good clients come first, so that their round trips measure the server
+    rather than the attackers beside them."""
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     # Writes to a connection the server has failed are expected here; asyncio would log each.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
+    reported = threading.Event()
+    threading.Thread(target=report_if_stuck, args=(stop_request, reported), daemon=True).start()
+
     async def attack_and_report():
         results.send(await run_attacks(target, names, stop_request))
+        reported.set()
     asyncio.run(attack_and_report())
+
+
+def report_if_stuck(stop_request, reported):
+    """If the figures are not sent in time after the stop request, the event loop itself is
+    stuck (every await in it is bounded): print where, for the log."""
+    stop_request.wait()
+    if not reported.wait(STOP_GRACE + 10):
+        print("the attack process is stuck; its threads:", file=sys.stderr, flush=True)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
