@@ -43,10 +43,11 @@ def rss_kib(pid, field="VmRSS"):
 class Server:
     """A `wscore serve` process on a free port; stops it on exit."""
 
-    def __init__(self, *args, tls=False, env=None, preexec_fn=None):
+    def __init__(self, *args, tls=False, env=None, preexec_fn=None, threads=2):
         self.port = free_port()
         self.data_dir = tempfile.TemporaryDirectory()
         environment = dict(os.environ, XDG_DATA_HOME=self.data_dir.name, **(env or {}))
+        self.threads = threads
         self.tls = tls
         self.cert = os.path.join(self.data_dir.name, "wscore", "cert.pem")  # made on first run
         self.process = subprocess.Popen(self.command() + list(args), stdout=subprocess.PIPE,
@@ -57,7 +58,8 @@ class Server:
             raise RuntimeError("server did not start: " + self.banner + self.process.stderr.read())
 
     def command(self):
-        command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "2"]
+        command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads",
+                   str(self.threads)]
         return command if self.tls else command + ["--plain"]
 
     @property

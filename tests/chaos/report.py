@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: MIT
+"""The verdict of a chaos run: each criterion from the figures, and the plain-text table."""
+
+RSS_GROWTH_FRACTION = 0.10  # RSS at the end may exceed the warm-up figure by 10% ...
+RSS_GROWTH_FLOOR_KIB = 8 * 1024  # ... or by 8 MiB, whichever is larger
+LATENCY_FACTOR = 5  # p99 under attack <= 5 x the quiet p99 ...
+LATENCY_FLOOR_MS = 2.0  # ... taken as at least 2 ms, so that 0.2 ms quiet does not fail 1 ms
+
+
+def criteria(figures):
+    """[(name, holds, detail)] for every criterion of the run."""
+    good, rss, fds = figures["good"], figures["rss_kib"], figures["descriptors"]
+    quiet, attack = good["latency"]["quiet"], good["latency"]["attack"]
+    results = [
+        ("echoes", good["verified"] > 0 and good["lost"] == 0 and good["corrupted"] == 0,
+         f"{good['verified']} verified, {good['lost']} lost, {good['corrupted']} corrupted"),
+    ]
+    wrong = {name: tally["wrong"] for name, tally in figures["attacks"].items() if tally["wrong"]}
+    untried = [name for name, tally in figures["attacks"].items() if not tally["attempts"]]
+    detail = ", ".join(f"{name} {count} wrong" for name, count in wrong.items()) or "all right"
+    if untried:
+        detail += "; never attempted: " + ", ".join(untried)
+    if figures["stuck_attack_loops"]:
+        detail += f"; attack loops stuck at the end: {', '.join(figures['stuck_attack_loops'])}"
+    results.append(("answers", not wrong and not untried and not figures["stuck_attack_loops"],
+                    detail))
+    allowance = max(RSS_GROWTH_FRACTION * rss["after_warm_up"], RSS_GROWTH_FLOOR_KIB)
+    results.append(("rss", rss["end"] <= rss["after_warm_up"] + allowance,
+                     f"{rss['after_warm_up'] / 1024:.1f} MiB after warm-up, "
+                     f"{rss['end'] / 1024:.1f} MiB at the end (limit "
+                     f"{(rss['after_warm_up'] + allowance) / 1024:.1f} MiB)"))
+    results.append(("descriptors", fds["after"] == fds["baseline"],
+                    f"{fds['baseline']} at baseline, {fds['after']} after the cool-down"))
+    if quiet["count"] and attack["count"]:
+        base = max(quiet["p99_ms"], LATENCY_FLOOR_MS)
+        results.append(("p99", attack["p99_ms"] <= LATENCY_FACTOR * base,
+                         f"{quiet['p99_ms']:.2f} ms quiet, {attack['p99_ms']:.2f} ms under "
+                         f"attack (limit {LATENCY_FACTOR} x {base:.2f} ms = "
+                         f"{LATENCY_FACTOR * base:.2f} ms)"))
+    else:
+        results.append(("p99", False, "no round trip measured in a phase"))
+    server = figures["server_exit"]
+    results.append(("server", server["alive_at_end"] and server["code"] == 0 and
+                    not server["sanitizer_report"],
+                    f"alive at the end: {server['alive_at_end']}, exit code {server['code']} "
+                    f"on SIGINT, sanitizer report: {server['sanitizer_report']}"))
+    return results
+
+
+def table(figures, verdict):
+    lines = []
+    add = lines.append
+    good = figures["good"]
+    add(f"chaos run: {figures['transport']}, {figures['duration_s']:g} s, server "
+        f"`{' '.join(figures['server']['command'])}`")
+    add("  (limits and timeouts are small on purpose: attacks are cheap and every timeout "
+        "fires within an attempt)")
+    cpu = figures["server"]["cpu_percent"]
+    add(f"  {figures['server']['pinning']}; server CPU {cpu.get('quiet', 0):.0f}% quiet, "
+        f"{cpu.get('attack', 0):.0f}% under attack")
+    add("")
+    add(f"good clients  {figures['good_clients']} ({figures['deflate_clients']} with "
+        f"permessage-deflate), {good['connections']} connections")
+    add(f"echoes        {good['verified']} verified, {good['lost']} lost, "
+        f"{good['corrupted']} corrupted")
+    for failure in good["failures"][:10]:
+        add(f"              ! {failure}")
+    for phase in ("quiet", "attack"):
+        figures_of, lag = good["latency"][phase], good["loop_lag"][phase]
+        if figures_of["count"]:
+            add(f"latency {phase:<6}{figures_of['count']:>8} round trips   p50 "
+                f"{figures_of['p50_ms']:7.2f} ms   p90 {figures_of['p90_ms']:7.2f} ms   p99 "
+                f"{figures_of['p99_ms']:7.2f} ms   max {figures_of['max_ms']:7.2f} ms")
+            add(f"{'':<14}(the clients' own event loop late by p99 {lag['p99_ms']:.0f} ms, "
+                f"at most {lag['max_ms']:.0f} ms)")
+    rss, fds = figures["rss_kib"], figures["descriptors"]
+    add(f"rss           {rss['baseline'] / 1024:.1f} MiB at start, "
+        f"{rss['after_warm_up'] / 1024:.1f} MiB after warm-up, "
+        f"{rss['attack_max'] / 1024:.1f} MiB highest under attack, "
+        f"{rss['end'] / 1024:.1f} MiB at the end")
+    add(f"descriptors   {fds['baseline']} at baseline, {fds['attack_max']} highest under attack, "
+        f"{fds['after']} after the cool-down ({fds['settled_after_s']:.1f} s)")
+    lag = figures["attack_loop_lag"]
+    add(f"attackers     event loop late by p99 {lag['p99_ms']:.0f} ms, at most "
+        f"{lag['max_ms']:.0f} ms (timings below are late by as much)")
+    add("")
+    add(f"{'attack':<26}{'tries':>6}{'right':>7}{'wrong':>7}  answers [seconds min/median/max]")
+    for name, tally in figures["attacks"].items():
+        answers = ", ".join(f"{actual} x{count}" for actual, count in
+                            sorted(tally["actual_counts"].items(), key=lambda item: -item[1]))
+        timing = ""
+        if tally["seconds"]:
+            seconds = tally["seconds"]
+            timing = f" [{seconds['min']:.1f}/{seconds['median']:.1f}/{seconds['max']:.1f} s]"
+        add(f"{name:<26}{tally['attempts']:>6}{tally['right']:>7}{tally['wrong']:>7}  "
+            f"{answers}{timing}")
+        add(f"{'':<48}expected: {tally['rule']}")
+        for example in tally["wrong_examples"]:
+            add(f"{'':<48}! expected {example['expected']}, got {example['actual']}")
+    add("")
+    for name, holds, detail in verdict:
+        add(f"{'PASS' if holds else 'FAIL'}  {name:<12} {detail}")
+    if figures["skipped"]:
+        add(f"NOTE  skipped kinds (local investigation only): {', '.join(figures['skipped'])}")
+    return "\n".join(lines)
