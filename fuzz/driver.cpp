@@ -252,10 +252,10 @@ class DriverRun : DriverApplication {
     // RFC 6455 §5.5.2 keep-alive: an open connection quiet for idle_timeout gets a Ping; one in
     // the middle of a frame or message, a Close 1008 progress_timeout after its last bytes.
     const bool waiting_idle = state == ConnectionState::open && !keepalive_at_ && !refused_ping_at_;
-    const bool idle_due =
-        waiting_idle && !awaiting_rest_ && now_ >= quiet_since() + setup_.policy.idle_timeout;
     const bool progress_due =
         waiting_idle && awaiting_rest_ && now_ >= *input_at_ + setup_.policy.progress_timeout;
+    const bool idle_due =
+        waiting_idle && !progress_due && now_ >= quiet_since() + setup_.policy.idle_timeout;
     driver.advance(now_);
     const bool pinged = !progress_due && driver.pending_output().size() > pending;
     if (progress_due) {

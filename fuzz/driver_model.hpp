@@ -101,6 +101,10 @@ class DriverModel {
     const ConnectionState state = driver_->connection().state();
     // A frame or message the peer began and has now finished (or that backpressure now holds):
     // the idle timer starts again from here (driver.cpp note_progress).
+    // Reading resumed after backpressure: the progress clock starts again (driver.cpp).
+    const bool held = driver_->connection().input_held();
+    if (held_ && !held) input_at_ = now_;
+    held_ = held;
     const bool awaiting = driver_->connection().awaiting_rest_of_frame();
     if (awaiting_rest_ && !awaiting && state == ConnectionState::open && !keepalive_at_ &&
         !refused_ping_at_) {
@@ -172,7 +176,10 @@ class DriverModel {
     if (state != ConnectionState::open) return *closing_since_ + setup_.policy.close_timeout;
     if (refused_ping_at_) return *closing_since_ + setup_.policy.close_timeout;
     if (keepalive_at_) return *keepalive_at_ + setup_.policy.pong_timeout;
-    if (awaiting_rest_) return *input_at_ + setup_.policy.progress_timeout;
+    if (awaiting_rest_) {
+      return std::min(*input_at_ + setup_.policy.progress_timeout,
+                      quiet_since() + setup_.policy.idle_timeout);
+    }
     return quiet_since() + setup_.policy.idle_timeout;
   }
 
@@ -290,6 +297,7 @@ class DriverModel {
   std::optional<Milliseconds> input_at_;  // the transport last gave the driver bytes
   std::optional<Milliseconds> progress_ended_at_;
   bool awaiting_rest_ = false;  // the peer is in the middle of a frame or message
+  bool held_ = false;           // backpressure holds the peer's input
   std::optional<Milliseconds> keepalive_at_;
   std::optional<Milliseconds> refused_ping_at_;
   std::optional<Milliseconds> over_at_;

@@ -3,6 +3,8 @@
 // connection waits for and until when; advance() acts when that time has come.
 #include "wscore/driver.hpp"
 
+#include <algorithm>
+
 namespace wscore {
 
 Driver::Driver(Connection connection, DriverPolicy policy, Milliseconds now)
@@ -69,6 +71,13 @@ void Driver::advance(Milliseconds now) {
       connection_.abort("no Pong within the pong timeout");
       break;
     case Wait::progress:
+      if (now_ < last_input_ + policy_.progress_timeout) {
+        // Bytes keep coming, but no frame ends: the keep-alive comes due all the same (a peer
+        // that trickles a frame cannot answer our Ping inside it).
+        wait_ = Wait::idle;
+        advance(now);
+        return;
+      }
       // The peer stopped in the middle of a frame or message; tell it why (1008, a policy).
       if (connection_.close(close_code::policy_violation, "no progress on a frame") !=
           ApiError::none) {
@@ -102,6 +111,7 @@ void Driver::note_event(const Event& event) noexcept {
   if (traffic && (wait_ == Wait::idle || wait_ == Wait::pong)) {
     wait_for(Wait::idle, policy_.idle_timeout);
   }
+  if (traffic && wait_ == Wait::progress) idle_deadline_ = now_ + policy_.idle_timeout;
 }
 
 void Driver::note_state() noexcept {
@@ -139,8 +149,10 @@ void Driver::note_progress() noexcept {
   // is the nearer one and stays.)
   if (wait_ != Wait::idle && wait_ != Wait::progress) return;
   if (connection_.awaiting_rest_of_frame()) {
+    // The nearer of progress_timeout after the last bytes and the idle deadline.
+    if (wait_ == Wait::idle) idle_deadline_ = deadline_;
     wait_ = Wait::progress;
-    deadline_ = last_input_ + policy_.progress_timeout;
+    deadline_ = std::min(last_input_ + policy_.progress_timeout, idle_deadline_);
   } else if (wait_ == Wait::progress) {
     wait_for(Wait::idle, policy_.idle_timeout);
   }
@@ -149,7 +161,11 @@ void Driver::note_progress() noexcept {
 void Driver::update_backpressure() noexcept {
   const std::size_t buffered = buffered_amount();
   if (buffered > policy_.max_outbound_buffer) reading_paused_ = true;
-  if (buffered <= policy_.max_outbound_buffer / 2) reading_paused_ = false;
+  if (buffered <= policy_.max_outbound_buffer / 2 && reading_paused_) {
+    // Reading resumes: the time we did not read is not the peer's delay (progress_timeout).
+    reading_paused_ = false;
+    last_input_ = now_;
+  }
   // What was read but not yet parsed waits with the socket (nothing is dropped).
   connection_.hold_input(reading_paused_);
 }

@@ -169,6 +169,34 @@ TEST(DriverProgress, FrameThatKeepsArrivingIsNotCutAndIdleTimingResumesAfterIt) 
   EXPECT_EQ(pair.server.next_deadline(), pair.now + 60s) << "idle again: the idle timeout";
 }
 
+// Found by the chaos harness (slowloris_frame_trickle): a frame trickled a byte at a time kept
+// the progress timeout from firing and, replacing the idle wait, the keep-alive too. The
+// keep-alive comes due all the same, and the Pong cannot come inside the frame.
+TEST(DriverProgress, TrickledFrameStillGetsTheKeepAliveAndIsLost) {
+  Pair pair;
+  pair.open();
+  const std::vector<std::byte> header{std::byte{0x82}, std::byte{0xFE}, std::byte{0x03},
+                                      std::byte{0xE8}};  // binary, masked, 1000 bytes
+  pair.server.receive(header, pair.now);
+  const std::vector<std::byte> one{std::byte{0}};
+  for (int second = 2; second <= 58; second += 2) {
+    pair.advance_to(Milliseconds(second * 1000));
+    pair.server.receive(one, pair.now);
+    pair.drain(pair.server, pair.server_events);
+  }
+  EXPECT_EQ(pair.server.next_deadline(), 60s) << "the idle deadline, nearer than progress";
+  pair.advance_to(60s);
+  EXPECT_EQ(test::describe_written(Role::server, pair.server.pending_output()),
+            (test::Trace{"wrote ping "}));
+  for (int second = 62; second <= 70; second += 2) {
+    pair.advance_to(Milliseconds(second * 1000));
+    pair.server.receive(one, pair.now);
+    pair.drain(pair.server, pair.server_events);
+  }
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::failed);
+  EXPECT_EQ(pair.server_events.back(), "lost 1006");
+}
+
 TEST(DriverProgress, MessageStalledBetweenItsFramesIsClosedWith1008) {
   Pair pair;
   pair.open();

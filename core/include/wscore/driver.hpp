@@ -170,9 +170,10 @@ class Driver {
   Milliseconds now_;
   Wait wait_ = Wait::handshake;
   Milliseconds deadline_{0};
-  Milliseconds last_input_{0};   // when the transport last gave us bytes
-  bool reading_paused_ = false;  // backpressure: over the limit, not yet back under half of it
-  bool peer_closed_ = false;     // end of stream from the peer
+  Milliseconds last_input_{0};     // when the transport last gave us bytes
+  Milliseconds idle_deadline_{0};  // Wait::progress: when the keep-alive Ping comes due
+  bool reading_paused_ = false;    // backpressure: over the limit, not yet back under half of it
+  bool peer_closed_ = false;       // end of stream from the peer
 };
 
 }  // namespace wscore
