@@ -276,12 +276,11 @@ std::optional<Event> Connection::deliver_data(ByteView chunk, bool frame_finishe
   if (message_finished && message_.empty() && chunk.size() == message_size_) {
     return MessageReceived{message_type_, chunk, message_rsv_};  // whole in the input: no copy
   }
-  // Room for the whole frame at once (the header gave its length, within the limits): a message
-  // of one frame is never copied to grow. Across frames the buffer grows geometrically, but
-  // never past max_message_size (RFC 6455 §10.4; the header check keeps the frame within it).
-  const std::uint64_t frame_end = message_.size() + chunk.size() + frames_.payload_remaining();
-  if (frame_end > message_.capacity()) {
-    const std::uint64_t wanted = std::max<std::uint64_t>(message_.capacity() * 2, frame_end);
+  if (message_.size() + chunk.size() > message_.capacity()) {
+    // Grow geometrically, never past max_message_size (RFC 6455 §10.4), and with what arrived,
+    // not with the length a header claims (an unsent payload costs nothing). ByteBuffer grows
+    // by realloc: a large block is remapped, not copied, so the peak stays about the message.
+    const std::size_t wanted = std::max(message_.capacity() * 2, message_.size() + chunk.size());
     message_.reserve(
         static_cast<std::size_t>(std::min<std::uint64_t>(wanted, options_.max_message_size)));
   }
