@@ -54,6 +54,11 @@ void Driver::abort(std::string_view reason) {
 void Driver::advance(Milliseconds now) {
   now_ = now;
   if (wait_ == Wait::nothing || now_ < deadline_) return;
+  if (wait_ == Wait::progress && now_ < last_input_ + policy_.progress_timeout) {
+    // Bytes keep coming, but no frame ends: the keep-alive comes due all the same (a peer that
+    // trickles a frame cannot answer our Ping inside it).
+    wait_ = Wait::idle;
+  }
   switch (wait_) {
     case Wait::handshake:
       connection_.abort("handshake timeout");
@@ -71,13 +76,6 @@ void Driver::advance(Milliseconds now) {
       connection_.abort("no Pong within the pong timeout");
       break;
     case Wait::progress:
-      if (now_ < last_input_ + policy_.progress_timeout) {
-        // Bytes keep coming, but no frame ends: the keep-alive comes due all the same (a peer
-        // that trickles a frame cannot answer our Ping inside it).
-        wait_ = Wait::idle;
-        advance(now);
-        return;
-      }
       // The peer stopped in the middle of a frame or message; tell it why (1008, a policy).
       if (connection_.close(close_code::policy_violation, "no progress on a frame") !=
           ApiError::none) {

@@ -28,7 +28,7 @@ enum class SendStatus {
   sent,      ///< written to the socket (or the TLS layer) entirely
   buffered,  ///< queued; the rest goes out when the socket is writable
   /// Not queued: the connection is closing, or its outbound buffer is full (then, by default,
-  /// the connection is closed with 1008: DriverPolicy::close_when_send_refused).
+  /// the driver closes the connection and says why: DriverPolicy::close_when_send_refused).
   dropped,
 };
 
