@@ -64,24 +64,37 @@ def pin_processes(server_pid):
 
 
 class Watch:
-    """Samples the server's RSS and descriptors, keeping the highest of each, and how busy its
-    core was in each phase."""
+    """Samples the server's RSS and descriptors, keeping the highest of each, and for each
+    phase how busy its core was and how long it waited for that core (other processes: the
+    machine is shared), in all and in the worst half second."""
 
     def __init__(self, pid):
         self.pid, self.rss_max, self.fds_max = pid, 0, 0
-        self.phase_started, self.cpu_busy = None, {}
+        self.current, self.phases = None, {}
+        self.last_wait = server_under_test.runqueue_wait_seconds(pid)
 
     def phase(self, name):
-        """Starts phase `name` (None: ends the last one) for the CPU figures."""
-        now = (time.monotonic(), server_under_test.cpu_seconds(self.pid))
-        if self.phase_started:
-            (began, cpu_then), previous = self.phase_started[1:], self.phase_started[0]
-            self.cpu_busy[previous] = round(100 * (now[1] - cpu_then) / (now[0] - began), 1)
-        self.phase_started = (name, *now) if name else None
+        """Starts phase `name` (None: ends the last one)."""
+        now = (time.monotonic(), server_under_test.cpu_seconds(self.pid),
+               server_under_test.runqueue_wait_seconds(self.pid))
+        if self.current:
+            began, cpu_then, wait_then = self.current["start"]
+            self.current.update(cpu_percent=round(100 * (now[1] - cpu_then) / (now[0] - began), 1),
+                                waited_s=round(now[2] - wait_then, 2))
+            del self.current["start"]
+        self.current = None
+        if name:
+            self.current = self.phases[name] = {"start": now, "worst_wait_in_half_second_s": 0}
 
     def sample(self):
         rss, fds = server_under_test.rss_kib(self.pid), server_under_test.open_descriptors(self.pid)
         self.rss_max, self.fds_max = max(self.rss_max, rss), max(self.fds_max, fds)
+        waited = server_under_test.runqueue_wait_seconds(self.pid)
+        if self.current:
+            worst = self.current["worst_wait_in_half_second_s"]
+            self.current["worst_wait_in_half_second_s"] = round(max(worst,
+                                                                    waited - self.last_wait), 3)
+        self.last_wait = waited
         return rss, fds
 
     def wait_until(self, moment):
@@ -168,7 +181,7 @@ def run(args):
         "elapsed_s": round(time.monotonic() - begin, 1),
         "server": {"command": ["wscore", "serve", "--threads", "1", *target.serve_arguments(),
                                *([] if args.tls else ["--plain"])], "pinning": pinning,
-                   "cpu_percent": watch.cpu_busy},
+                   "phases": watch.phases},
         "good_clients": args.good_clients,
         "deflate_clients": len(range(3, args.good_clients, 4)),
         "good": good_figures,
