@@ -6,10 +6,11 @@ only if every criterion holds (see report.py): no echo lost or corrupted, every 
 RSS at the end within max(10%, 8 MiB) of warm-up, descriptors back to baseline, p99 under attack
 <= 5 x max(quiet p99, 2 ms), and the server alive, exiting 0 with no sanitizer report.
 
-Phases: warm-up (5% of the duration, at least 2 s) and quiet (to 15%) with the good clients
-alone; attack (to 90%) with every kind beside them; cool-down: attackers stopped, then the good
-clients, then the server's descriptors are polled until back to baseline (or a deadline).
-The server runs with one event loop pinned to core 0, the harness on the other cores.
+Phases: warm-up (5% of the duration, at least 2 s) and quiet (to 15%, at least 2 s) with the
+good clients alone; attack (to 90%) with every kind beside them; cool-down: attackers stopped,
+then the good clients, then the server's descriptors are polled until back to baseline (or a
+deadline). The server runs with one event loop pinned to core 0, the harness on the other
+cores, its attackers at idle priority.
 
 usage: chaos.py WSCORE_BINARY [--tls] [--duration S] [--good-clients N] [--json FILE]
                 [--seed N] [--skip KIND ...]
@@ -149,10 +150,11 @@ def run(args):
             context.Event(), context.Event()
         good, good_results = start_process(context, good_clients.run, target, args.good_clients,
                                            args.seed, phase, stop_good)
-        watch.wait_until(begin + max(2.0, 0.05 * args.duration))
+        warm_up = max(2.0, 0.05 * args.duration)
+        watch.wait_until(begin + warm_up)
         phase.value = good_clients.QUIET
         watch.phase("quiet")
-        watch.wait_until(begin + 0.15 * args.duration)
+        watch.wait_until(begin + max(0.15 * args.duration, warm_up + 2))  # 2 s quiet at least
         rss_warm, fds_warm = watch.sample()
         watch.rss_max = watch.fds_max = 0
         phase.value = good_clients.ATTACK
