@@ -120,11 +120,11 @@ async def stop_then_read_all(target, number, stop):
 ALL_ECHOED = ("every echo in order", "close 1008 after the last delivered")
 
 
-async def all_echoed(reader, writer, count, first=0, timeout=30):
-    """Reads echoes `first` to `count`-1 (numbered messages). Returns (one of ALL_ECHOED, or
-    what else ended the reading; how many echoes came)."""
-    received, ending = await read_echoes(reader, count - first, lambda i: numbered(first + i),
-                                         timeout, writer)
+async def all_echoed(reader, writer, count, first=0, timeout=30, size=1024):
+    """Reads echoes `first` to `count`-1 (numbered messages of `size`). Returns (one of
+    ALL_ECHOED, or what else ended the reading; how many echoes came)."""
+    received, ending = await read_echoes(reader, count - first,
+                                         lambda i: numbered(first + i, size), timeout, writer)
     return echo_answer(ending), f"{first + received} of {count} echoes"
 
 
@@ -138,21 +138,27 @@ def echo_answer(ending):
 
 
 SLOW_READ_SECONDS = 12  # longer than idle + pong + close: the keep-alive has to cope
-SLOW_READ_RATE = 16  # 1 KiB echoes every 0.2 s: 80 KiB/s
+SLOW_MESSAGE = 8192
+# One 8 KiB echo every 0.25 s: 32 KiB/s, slow enough that draining half of --max-outbound
+# (where the server resumes reading) takes longer than its idle + pong timeouts (16 s > 7 s).
+SLOW_READ_INTERVAL = 0.25
 
 
 async def slow_reader(target, number, stop):
-    """A peer that sends 1 KiB messages as fast as the server takes them and reads its echoes
-    slowly but without pause (80 KiB/s), answering every Ping it reads, for 12 s; then reads
+    """A peer that sends 8 KiB messages as fast as the server takes them and reads its echoes
+    slowly but without pause (32 KiB/s), answering every Ping it reads, for 12 s; then reads
     the rest at full speed. It is alive all along: every echo in order, or a Close 1008 right
-    after the last one delivered; not a drop."""
-    reader, writer, _ = await wire.upgraded(target, receive_buffer=64 * 1024)
+    after the last one delivered; not a drop. Little is read ahead, so that what fills is the
+    server's buffer (when this sender is starved of CPU it may not fill it: such an attempt
+    passes without telling much)."""
+    reader, writer, _ = await wire.upgraded(target, receive_buffer=64 * 1024,
+                                            read_ahead=32 * 1024)
     sent = 0
 
     async def send_all():
         nonlocal sent
         while not writer.transport.is_closing():
-            writer.write(wire.frame(OP_BINARY, numbered(sent)))
+            writer.write(wire.frame(OP_BINARY, numbered(sent, SLOW_MESSAGE)))
             sent += 1
             await writer.drain()
             # Python 3.11's TLS transport may not look closing after its socket failed, and then
@@ -162,16 +168,16 @@ async def slow_reader(target, number, stop):
     try:
         received, ending, deadline = 0, None, time.monotonic() + SLOW_READ_SECONDS
         while ending is None and time.monotonic() < deadline and not stop.is_set():
-            got, ending = await read_echoes(reader, SLOW_READ_RATE,
-                                            lambda i: numbered(received + i),
+            got, ending = await read_echoes(reader, 1, lambda _: numbered(received, SLOW_MESSAGE),
                                             SLOW_READ_SECONDS + 10, writer)
             received += got
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(SLOW_READ_INTERVAL)
         sender.cancel()
         if stop.is_set() and ending is None:
             return None  # cut short: not a slow reader for long enough to tell
         if ending is None:
-            actual, detail = await all_echoed(reader, writer, sent, first=received)
+            actual, detail = await all_echoed(reader, writer, sent, first=received,
+                                              size=SLOW_MESSAGE)
         else:
             actual, detail = echo_answer(ending), f"{received} of {sent} echoes"
         writer.write(wire.close_frame(1000))
@@ -346,7 +352,7 @@ KINDS = [
     Kind("stop_then_read_all", "1 KiB numbered messages until pushed back (3 s at most), "
          "then read all", "every echo in order, or Close 1008 right after the last delivered "
          "(nothing silently missing)", stop_then_read_all, pause=0.5),
-    Kind("slow_reader", "1 KiB messages as fast as taken, echoes read at 80 KiB/s for 12 s "
+    Kind("slow_reader", "8 KiB messages as fast as taken, echoes read at 32 KiB/s for 12 s "
          "(Pings answered), then read all", "every echo in order, or Close 1008 right after "
          "the last delivered; a slow peer is not dropped as dead", slow_reader, pause=0.5),
     Kind("ping_flood_reading", "125-byte Pings at full speed for 2 s, Pongs read",

@@ -6,10 +6,11 @@ only if every criterion holds (see report.py): no echo lost or corrupted, every 
 RSS at the end within max(10%, 8 MiB) of warm-up, descriptors back to baseline, p99 under attack
 <= 5 x max(quiet p99, 2 ms), and the server alive, exiting 0 with no sanitizer report.
 
-Phases: warm-up (5% of the duration, at least 2 s) and quiet (to 15%) with the good clients
-alone; attack (to 90%) with every kind beside them; cool-down: attackers stopped, then the good
-clients, then the server's descriptors are polled until back to baseline (or a deadline).
-The server runs with one event loop pinned to core 0, the harness on the other cores.
+Phases: warm-up (5% of the duration, at least 2 s) and quiet (to 15%, at least 2 s) with the
+good clients alone; attack (to 90%) with every kind beside them; cool-down: attackers stopped,
+then the good clients, then the server's descriptors are polled until back to baseline (or a
+deadline). The server runs with one event loop pinned to core 0, the harness on the other
+cores, its attackers at idle priority.
 
 usage: chaos.py WSCORE_BINARY [--tls] [--duration S] [--good-clients N] [--json FILE]
                 [--seed N] [--skip KIND ...]
@@ -64,24 +65,37 @@ def pin_processes(server_pid):
 
 
 class Watch:
-    """Samples the server's RSS and descriptors, keeping the highest of each, and how busy its
-    core was in each phase."""
+    """Samples the server's RSS and descriptors, keeping the highest of each, and for each
+    phase how busy its core was and how long it waited for that core (other processes: the
+    machine is shared), in all and in the worst half second."""
 
     def __init__(self, pid):
         self.pid, self.rss_max, self.fds_max = pid, 0, 0
-        self.phase_started, self.cpu_busy = None, {}
+        self.current, self.phases = None, {}
+        self.last_wait = server_under_test.runqueue_wait_seconds(pid)
 
     def phase(self, name):
-        """Starts phase `name` (None: ends the last one) for the CPU figures."""
-        now = (time.monotonic(), server_under_test.cpu_seconds(self.pid))
-        if self.phase_started:
-            (began, cpu_then), previous = self.phase_started[1:], self.phase_started[0]
-            self.cpu_busy[previous] = round(100 * (now[1] - cpu_then) / (now[0] - began), 1)
-        self.phase_started = (name, *now) if name else None
+        """Starts phase `name` (None: ends the last one)."""
+        now = (time.monotonic(), server_under_test.cpu_seconds(self.pid),
+               server_under_test.runqueue_wait_seconds(self.pid))
+        if self.current:
+            began, cpu_then, wait_then = self.current["start"]
+            self.current.update(cpu_percent=round(100 * (now[1] - cpu_then) / (now[0] - began), 1),
+                                waited_s=round(now[2] - wait_then, 2))
+            del self.current["start"]
+        self.current = None
+        if name:
+            self.current = self.phases[name] = {"start": now, "worst_wait_in_half_second_s": 0}
 
     def sample(self):
         rss, fds = server_under_test.rss_kib(self.pid), server_under_test.open_descriptors(self.pid)
         self.rss_max, self.fds_max = max(self.rss_max, rss), max(self.fds_max, fds)
+        waited = server_under_test.runqueue_wait_seconds(self.pid)
+        if self.current:
+            worst = self.current["worst_wait_in_half_second_s"]
+            self.current["worst_wait_in_half_second_s"] = round(max(worst,
+                                                                    waited - self.last_wait), 3)
+        self.last_wait = waited
         return rss, fds
 
     def wait_until(self, moment):
@@ -136,10 +150,11 @@ def run(args):
             context.Event(), context.Event()
         good, good_results = start_process(context, good_clients.run, target, args.good_clients,
                                            args.seed, phase, stop_good)
-        watch.wait_until(begin + max(2.0, 0.05 * args.duration))
+        warm_up = max(2.0, 0.05 * args.duration)
+        watch.wait_until(begin + warm_up)
         phase.value = good_clients.QUIET
         watch.phase("quiet")
-        watch.wait_until(begin + 0.15 * args.duration)
+        watch.wait_until(begin + max(0.15 * args.duration, warm_up + 2))  # 2 s quiet at least
         rss_warm, fds_warm = watch.sample()
         watch.rss_max = watch.fds_max = 0
         phase.value = good_clients.ATTACK
@@ -168,7 +183,7 @@ def run(args):
         "elapsed_s": round(time.monotonic() - begin, 1),
         "server": {"command": ["wscore", "serve", "--threads", "1", *target.serve_arguments(),
                                *([] if args.tls else ["--plain"])], "pinning": pinning,
-                   "cpu_percent": watch.cpu_busy},
+                   "phases": watch.phases},
         "good_clients": args.good_clients,
         "deflate_clients": len(range(3, args.good_clients, 4)),
         "good": good_figures,

@@ -55,9 +55,11 @@ def table(figures, verdict):
         f"`{' '.join(figures['server']['command'])}`")
     add("  (limits and timeouts are small on purpose: attacks are cheap and every timeout "
         "fires within an attempt)")
-    cpu = figures["server"]["cpu_percent"]
-    add(f"  {figures['server']['pinning']}; server CPU {cpu.get('quiet', 0):.0f}% quiet, "
-        f"{cpu.get('attack', 0):.0f}% under attack")
+    add(f"  {figures['server']['pinning']}")
+    for name, phase in figures["server"]["phases"].items():
+        add(f"  {name}: server CPU {phase['cpu_percent']:.0f}%, waited {phase['waited_s']:.2f} s "
+            f"for its core (others on it; worst half second: "
+            f"{phase['worst_wait_in_half_second_s']:.2f} s)")
     add("")
     add(f"good clients  {figures['good_clients']} ({figures['deflate_clients']} with "
         f"permessage-deflate), {good['connections']} connections")

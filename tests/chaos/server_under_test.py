@@ -71,5 +71,18 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def runqueue_wait_seconds(pid):
+    """How long the process's threads have waited, runnable, for a core (/proc/PID/task/*/
+    schedstat, second field): the time other processes on its core took from it."""
+    waited = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                waited += int(schedstat.read().split()[1])
+        except OSError:
+            pass  # a thread that just ended
+    return waited / 1e9
+
+
 def open_descriptors(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))

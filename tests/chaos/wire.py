@@ -32,9 +32,10 @@ def client_ssl_context(cafile):
     return context
 
 
-async def open_stream(target, tls=None, receive_buffer=None, timeout=10):
+async def open_stream(target, tls=None, receive_buffer=None, timeout=10, read_ahead=1 << 20):
     """A TCP (and, unless tls=False, TLS) connection to the target: (reader, writer). A small
-    receive buffer, set before connecting, makes a peer that does not read felt sooner."""
+    receive buffer, set before connecting, makes a peer that does not read felt sooner; asyncio
+    reads ahead of the caller up to twice `read_ahead`."""
     tls = target.tls if tls is None else tls
     sock = socket.socket()
     sock.setblocking(False)
@@ -45,7 +46,7 @@ async def open_stream(target, tls=None, receive_buffer=None, timeout=10):
             sock, (target.host, target.port)), timeout)
         return await asyncio.wait_for(asyncio.open_connection(
             sock=sock, ssl=client_ssl_context(target.cafile) if tls else None,
-            server_hostname="localhost" if tls else None, limit=1 << 20), timeout)
+            server_hostname="localhost" if tls else None, limit=read_ahead), timeout)
     except BaseException:
         sock.close()
         raise
@@ -74,9 +75,10 @@ async def read_http_head(reader, timeout=10):
     return int(parts[1]), head
 
 
-async def upgraded(target, extra_headers=b"", receive_buffer=None):
+async def upgraded(target, extra_headers=b"", receive_buffer=None, read_ahead=1 << 20):
     """A connection through the opening handshake, its 101 read: (reader, writer, head)."""
-    reader, writer = await open_stream(target, receive_buffer=receive_buffer)
+    reader, writer = await open_stream(target, receive_buffer=receive_buffer,
+                                       read_ahead=read_ahead)
     try:
         writer.write(upgrade_request(extra_headers))
         status, head = await read_http_head(reader)
