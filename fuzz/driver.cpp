@@ -215,9 +215,8 @@ class DriverRun : DriverApplication {
     const std::size_t taken = std::min(count, pending.size());
     wire_.insert(wire_.end(), pending.begin(),
                  pending.begin() + static_cast<std::ptrdiff_t>(taken));
-    const bool alive = peer_takes_our_bytes(taken);
     driver.consume_output(count);
-    if (alive) note_alive();
+    if (peer_took_our_bytes(taken)) note_alive();
     check(driver.pending_output().size() == pending.size() - taken, "consume_output() takes n");
     pop_segments(taken);
     check_after_write();
@@ -228,9 +227,8 @@ class DriverRun : DriverApplication {
     Driver& driver = *driver_;
     const Bytes expected(driver.pending_output().begin(), driver.pending_output().end());
     Bytes buffer(size, std::byte{0x5A});
-    const bool alive = peer_takes_our_bytes(std::min(size, expected.size()));
     const std::size_t written = driver.write_output(buffer);
-    if (alive) note_alive();
+    if (peer_took_our_bytes(written)) note_alive();
     check(written == std::min(size, expected.size()), "write_output() fills what fits");
     check(std::equal(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(written),
                      expected.begin()),

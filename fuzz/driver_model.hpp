@@ -124,12 +124,12 @@ class DriverModel {
     }
   }
 
-  // driver.cpp note_output_written: while backpressure holds the peer's input, bytes it takes
-  // show it is alive, and the idle timer starts again (not the wait for our Pong).
-  bool peer_takes_our_bytes(std::size_t bytes) const {
+  // driver.cpp note_output_written: bytes the peer takes while backpressure still holds its
+  // input (after the write) show it is alive, and the idle timer starts again, in the wait for
+  // our Pong too (the Pong may be among the held input).
+  bool peer_took_our_bytes(std::size_t bytes) const {
     return bytes != 0 && driver_->connection().input_held() &&
-           driver_->connection().state() == ConnectionState::open && !refused_ping_at_ &&
-           !keepalive_at_;
+           driver_->connection().state() == ConnectionState::open && !refused_ping_at_;
   }
   void note_alive() {
     traffic_at_ = now_;

@@ -259,11 +259,14 @@ std::size_t Driver::write_output(MutableByteView out) noexcept {
 }
 
 void Driver::note_output_written(bool drained) noexcept {
-  // While backpressure holds the peer's input, its messages cannot be seen; that it takes the
-  // output we are over the limit with shows it is alive (a vanished peer stops taking bytes once
-  // the socket's buffers are full), so the idle timer restarts. Not the wait for our Pong: a
-  // peer that took nothing for idle_timeout must answer it.
-  if (drained && reading_paused_ && wait_ == Wait::idle) {
+  update_backpressure();
+  // While backpressure holds the peer's input, its messages cannot be seen, nor the Pong to a
+  // keep-alive Ping that came due meanwhile (it waits in the held input or the socket, and the
+  // Ping itself behind our output); that the peer takes the output we are over the limit with
+  // shows it is alive (a vanished peer stops taking bytes once the socket's buffers are full), so
+  // the idle timer restarts, in the wait for that Pong too. A peer that takes nothing for
+  // idle_timeout + pong_timeout is dropped. Once reading resumes, the Pong can be seen again.
+  if (drained && reading_paused_ && (wait_ == Wait::idle || wait_ == Wait::pong)) {
     wait_for(Wait::idle, policy_.idle_timeout);
   }
   if (connection_.pending_output().empty() &&

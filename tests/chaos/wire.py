@@ -44,9 +44,14 @@ async def open_stream(target, tls=None, receive_buffer=None, timeout=10, read_ah
     try:
         await asyncio.wait_for(asyncio.get_running_loop().sock_connect(
             sock, (target.host, target.port)), timeout)
-        return await asyncio.wait_for(asyncio.open_connection(
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(
             sock=sock, ssl=client_ssl_context(target.cafile) if tls else None,
             server_hostname="localhost" if tls else None, limit=read_ahead), timeout)
+        if tls:
+            # asyncio's TLS layer reads up to 256 KiB of records ahead of the stream on its own;
+            # a slow reader that buffers that much stops taking bytes for seconds at a time.
+            writer.transport.set_read_buffer_limits(high=min(read_ahead, 256 * 1024))
+        return reader, writer
     except BaseException:
         sock.close()
         raise

@@ -407,6 +407,29 @@ TEST(DriverBackpressure, SlowReaderWhoseInputIsHeldIsNotTakenForDead) {
   EXPECT_EQ(pair.server.buffered_amount(), 1204u - 300u) << "no keep-alive Ping queued";
 }
 
+// Found by the chaos harness (slow_reader): the kernel's send buffer hands a slow reader's
+// progress to us in bursts seconds apart, so the keep-alive can come due while backpressure holds
+// the peer's input; its Ping then waits behind the queued output and its Pong behind the held
+// input. Bytes the peer takes while we wait for that Pong show it is alive, as in the idle wait
+// (RFC 6455 §5.5.2: the Ping is a keep-alive, not a read deadline).
+TEST(DriverBackpressure, SlowReaderIsNotDroppedForAPongItsHeldInputHides) {
+  Pair pair;
+  pair.open();
+  const std::string message(1200, 'x');
+  ASSERT_EQ(pair.server.send(MessageType::binary, as_bytes(message)), ApiError::none);
+  ASSERT_FALSE(pair.server.wants_read());
+  pair.advance_to(61s);  // the peer took nothing for idle_timeout: a Ping is queued
+  ASSERT_EQ(pair.server.buffered_amount(), 1204u + 2u);
+  pair.advance_to(65s);
+  pair.server.consume_output(100);  // within the pong timeout the peer reads a little
+  pair.advance_to(72s);             // past 61 s + pong_timeout
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+  EXPECT_EQ(pair.server.next_deadline(), 125s) << "idle_timeout after the bytes it took";
+  pair.advance_to(125s);  // silent again: a second Ping, and this time nothing is taken
+  pair.advance_to(136s);
+  ASSERT_EQ(pair.server_events.back(), "lost 1006");
+}
+
 // An abort is reported while the input is held back: the transport learns the connection ended.
 TEST(DriverBackpressure, AbortIsReportedWhileInputIsHeld) {
   Pair pair;
