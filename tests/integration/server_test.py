@@ -480,6 +480,59 @@ class LimitsTest(unittest.TestCase):
                     await ws.close()
             run(scenario())
 
+    def connect_from(self, server, source):
+        """A TCP connection from loopback address `source` (127.0.0.0/8 is all loopback)."""
+        s = socket.socket()
+        s.bind((source, 0))
+        s.settimeout(5)
+        s.connect(("127.0.0.1", server.port))
+        return s
+
+    def refused_at_once(self, s):
+        """The server closes a refused connection without a word."""
+        try:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            return s.recv(100) == b""
+        except ConnectionError:
+            return True
+
+    def test_max_connections_per_address_refuses_only_that_address(self):
+        with Server("--max-connections-per-address", "3", "--verbose") as server:
+            held = [self.connect_from(server, "127.0.0.1") for _ in range(3)]
+            time.sleep(0.2)  # accepted, on any of the two loops
+            self.assertTrue(self.refused_at_once(self.connect_from(server, "127.0.0.1")))
+            other = self.connect_from(server, "127.0.0.2")
+            other.sendall(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(other.recv(100).startswith(b"HTTP/1.1 404 "), "another address")
+            held.pop().close()
+            time.sleep(0.2)
+            again = self.connect_from(server, "127.0.0.1")
+            again.sendall(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(again.recv(100).startswith(b"HTTP/1.1 404 "), "a place came free")
+            for s in held + [other, again]:
+                s.close()
+            self.assertIn("refused a connection from 127.0.0.1: 3 open from that address",
+                          server.stop()[1])
+
+    def test_max_handshakes_refuses_connections_while_that_many_are_unfinished(self):
+        with Server("--max-handshakes", "2", "--verbose") as server:
+            slow = [self.connect_from(server, "127.0.0.1") for _ in range(2)]
+            for s in slow:
+                s.sendall(b"GET / HTTP/1.1\r\n")  # and not the rest, for now
+            time.sleep(0.2)
+            self.assertTrue(self.refused_at_once(self.connect_from(server, "127.0.0.1")))
+            # An upgraded connection is no longer a handshake in progress.
+            slow[0].sendall(b"Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            b"Sec-WebSocket-Version: 13\r\n\r\n")
+            self.assertTrue(slow[0].recv(100).startswith(b"HTTP/1.1 101 "))
+            time.sleep(0.2)
+            self.echo_works(server)
+            for s in slow:
+                s.close()
+            self.assertIn("refused a connection from 127.0.0.1: 2 handshakes in progress",
+                          server.stop()[1])
+
     def test_out_of_file_descriptors_is_survived(self):
         limit = 40
         def low_limit():

@@ -42,6 +42,10 @@ constexpr const char* serve_help =
     "  --max-message BYTES      largest message accepted (default 16777216); over it: 1009\n"
     "  --max-frame BYTES        largest frame accepted (default 16777216); over it: 1009\n"
     "  --max-connections N      refuse connections over this (default 100000)\n"
+    "  --max-connections-per-address N\n"
+    "                           refuse an address's connections over this (default 0: none;\n"
+    "                           behind a proxy every peer has the proxy's address)\n"
+    "  --max-handshakes N       refuse connections while N handshakes are unfinished (10000)\n"
     "  --max-outbound BYTES     outbound buffer per connection before backpressure (16 MiB)\n"
     "  --handshake-timeout S    TLS + upgrade must finish in S seconds (default 10)\n"
     "  --idle-timeout S         ping a connection quiet for S seconds (default 60)\n"
@@ -159,11 +163,12 @@ void return_large_buffers_to_the_system() {
 }  // namespace
 
 int serve(int argc, char** argv) {
-  Arguments args(argc, argv,
-                 {"host", "port", "cert", "key", "threads", "max-message", "max-frame",
-                  "max-connections", "max-outbound", "handshake-timeout", "idle-timeout",
-                  "pong-timeout", "close-timeout", "progress-timeout"},
-                 {"plain", "no-deflate", "verbose", "help"});
+  Arguments args(
+      argc, argv,
+      {"host", "port", "cert", "key", "threads", "max-message", "max-frame", "max-connections",
+       "max-connections-per-address", "max-handshakes", "max-outbound", "handshake-timeout",
+       "idle-timeout", "pong-timeout", "close-timeout", "progress-timeout"},
+      {"plain", "no-deflate", "verbose", "help"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
     return 0;
@@ -181,6 +186,8 @@ int serve(int argc, char** argv) {
   options.connection.deflate.enabled = !args.has("no-deflate");
   auto& policy = options.policy;
   policy.max_connections = args.number("max-connections", 100'000, 1, 10'000'000);
+  policy.max_connections_per_address = args.number("max-connections-per-address", 0, 0, 10'000'000);
+  policy.max_handshakes = args.number("max-handshakes", 10'000, 0, 10'000'000);
   policy.max_outbound_buffer = args.number("max-outbound", 16 << 20, 1024, limit);
   policy.handshake_timeout = std::chrono::seconds(args.number("handshake-timeout", 10, 1, 3600));
   policy.idle_timeout = std::chrono::seconds(args.number("idle-timeout", 60, 1, 86400));

@@ -49,7 +49,10 @@ void Server::Loop::on_io(std::uint32_t) {
 
 void Server::Loop::accept_all() {
   for (;;) {
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage address{};
+    socklen_t address_length = sizeof address;
+    const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&address), &address_length,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE) {
         // Out of descriptors: free the spare one to accept-and-close the peer, so the listener
@@ -67,18 +70,36 @@ void Server::Loop::accept_all() {
       return;  // EAGAIN, or a transient error such as ECONNABORTED
     }
     ++counters_->accepted;
-    if (shutting_down_ || counters_->open_connections >= options_.policy.max_connections) {
+    const PeerAddress peer = PeerAddress::of(address);
+    if (const std::optional<std::string> why = refusal(peer)) {
       ++counters_->refused;
       close(fd);
+      log("refused a connection from " + peer.to_string() + ": " + *why);
       continue;
     }
     set_nodelay(fd);
     ++counters_->open_connections;
     auto* connection =
-        new ServerConnection(*this, fd, next_id_++ * std::max(1u, options_.threads) + index_);
+        new ServerConnection(*this, fd, next_id_++ * std::max(1u, options_.threads) + index_, peer);
     connection->slot = connections_.size();
     connections_.push_back(connection);
   }
+}
+
+std::optional<std::string> Server::Loop::refusal(const PeerAddress& peer) {
+  const ServerPolicy& policy = options_.policy;
+  if (shutting_down_) return "shutting down";
+  if (counters_->open_connections >= policy.max_connections) {
+    return std::to_string(policy.max_connections) + " connections open";
+  }
+  if (policy.max_handshakes != 0 && counters_->handshakes >= policy.max_handshakes) {
+    return std::to_string(policy.max_handshakes) + " handshakes in progress";
+  }
+  if (policy.max_connections_per_address != 0 &&
+      !counters_->addresses.try_add(peer, policy.max_connections_per_address)) {
+    return std::to_string(policy.max_connections_per_address) + " open from that address";
+  }
+  return std::nullopt;
 }
 
 void Server::Loop::retire(ServerConnection* connection) {
@@ -90,6 +111,9 @@ void Server::Loop::retire(ServerConnection* connection) {
   connections_.pop_back();
   retired_.push_back(connection);
   --counters_->open_connections;
+  if (options_.policy.max_connections_per_address != 0) {
+    counters_->addresses.remove(connection->peer());
+  }
   if (retired_.size() == 1) {
     events_.post([this] {
       for (ServerConnection* retired : retired_)

@@ -29,13 +29,23 @@ void ServerApplication::on_message(Session&, MessageType, ByteView) {}
 void ServerApplication::on_fragment(Session&, MessageType, ByteView, bool) {}
 void ServerApplication::on_close(Session&, std::uint16_t, std::string_view) {}
 
-ServerConnection::ServerConnection(Server::Loop& loop, int fd, std::uint64_t id)
+ServerConnection::ServerConnection(Server::Loop& loop, int fd, std::uint64_t id,
+                                   const PeerAddress& peer)
     : loop_(loop),
       id_(id),
+      peer_(peer),
       session_(loop.events(), stream_for(loop, fd),
                Driver::server(server_connection_options(loop.options()), loop.options().policy,
                               Milliseconds(loop.now_ms())),
-               *this, loop.read_buffer(), SocketSession::Start::connected) {}
+               *this, loop.read_buffer(), SocketSession::Start::connected) {
+  ++loop_.counters().handshakes;
+}
+
+void ServerConnection::end_handshake() {
+  if (!in_handshake_) return;
+  in_handshake_ = false;
+  --loop_.counters().handshakes;
+}
 
 void ServerConnection::on_event(const Event& event) {
   std::visit(
@@ -44,6 +54,7 @@ void ServerConnection::on_event(const Event& event) {
           [&](const HttpRequestReceived& request) { answer_http(*request.request); },
           [](const HandshakeCompleted&) {},  // client role only
           [&](const HandshakeFailed& failed) {
+            end_handshake();
             loop_.log("handshake " + std::to_string(id_) + " failed " +
                       std::to_string(failed.error.status) + " " + std::string(failed.error.what));
           },
@@ -70,6 +81,7 @@ void ServerConnection::on_event(const Event& event) {
 }
 
 void ServerConnection::open_or_refuse(const HandshakeRequest& request) {
+  end_handshake();
   path_ = request.path();
   if (const auto refusal = loop_.application().on_request(*this, request)) {
     if (const ApiError error = session_.driver().reject(refusal->status, refusal->body);
@@ -90,6 +102,7 @@ void ServerConnection::open_or_refuse(const HandshakeRequest& request) {
 }
 
 void ServerConnection::answer_http(const HandshakeRequest& request) {
+  end_handshake();
   ++loop_.counters().http_requests;
   const HttpResponse response = loop_.application().on_http(request.method(), request.target());
   loop_.log("http " + std::to_string(id_) + " " + std::string(request.method()) + " " +
@@ -111,6 +124,7 @@ void ServerConnection::report_close(std::uint16_t code, std::string_view reason)
 }
 
 void ServerConnection::on_socket_closed(std::string_view why) {
+  end_handshake();
   if (!opened_) loop_.log("drop " + std::to_string(id_) + ": " + std::string(why));
   loop_.retire(this);
 }

@@ -14,7 +14,7 @@ namespace wscore::transport {
 
 class ServerConnection final : public Session, public SocketSession::Owner {
  public:
-  ServerConnection(Server::Loop& loop, int fd, std::uint64_t id);
+  ServerConnection(Server::Loop& loop, int fd, std::uint64_t id, const PeerAddress& peer);
 
   // Session
   SendStatus send(MessageType type, ByteView data) override;
@@ -33,17 +33,21 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   // Graceful shutdown (the driver's shut_down); then, if that runs out of time, give_up().
   void shut_down();
   void give_up(std::string_view why) { session_.close_now(why); }
+  [[nodiscard]] const PeerAddress& peer() const noexcept { return peer_; }
   std::size_t slot = 0;  // index in the loop's connection list
 
  private:
   void open_or_refuse(const HandshakeRequest& request);
   void answer_http(const HandshakeRequest& request);
   void report_close(std::uint16_t code, std::string_view reason);
+  void end_handshake();  // no longer one of the loop's handshakes in progress
 
   Server::Loop& loop_;
   std::uint64_t id_;
   std::string path_;
-  bool opened_ = false;  // on_open was called: the application hears of the close
+  PeerAddress peer_;
+  bool in_handshake_ = true;  // counted in SharedCounters::handshakes
+  bool opened_ = false;       // on_open was called: the application hears of the close
   SocketSession session_;
 };
 

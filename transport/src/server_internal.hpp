@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "peer_address.hpp"
 #include "wscore/transport/event_loop.hpp"
 #include "wscore/transport/server.hpp"
 #include "wscore/transport/tls.hpp"
@@ -19,6 +20,8 @@ struct SharedCounters {
   std::atomic<std::uint64_t> accepted{0}, refused{0}, upgraded{0}, http_requests{0};
   std::atomic<std::uint64_t> messages_in{0}, messages_out{0}, bytes_in{0}, bytes_out{0};
   std::atomic<std::uint64_t> open_connections{0};
+  std::atomic<std::uint64_t> handshakes{0};  // accepted, opening handshake not yet finished
+  AddressCounts addresses;                   // with max_connections_per_address only
 };
 
 class ServerConnection;
@@ -50,6 +53,8 @@ class Server::Loop final : public IoHandler {
 
  private:
   void accept_all();
+  // Why a connection from `peer` is refused now, or nullopt (then it is counted for `peer`).
+  std::optional<std::string> refusal(const PeerAddress& peer);
   void tick();
 
   Server& server_;

@@ -36,6 +36,13 @@ enum class SendStatus {
 /// server's own limit.
 struct ServerPolicy : DriverPolicy {
   std::size_t max_connections = 100'000;  ///< over it: refuse new ones at once
+  /// Connections open from one remote address; over it, that address's new ones are refused at
+  /// once. 0: no limit (the default: behind a proxy every peer has the proxy's address).
+  std::size_t max_connections_per_address = 0;
+  /// Connections accepted whose opening handshake (TLS, then the HTTP request) has not yet
+  /// finished; over it, new connections are refused at once (slowloris bounds itself by
+  /// handshake_timeout per connection; this bounds them all). 0: no limit.
+  std::size_t max_handshakes = 10'000;
 };
 
 /// One accepted WebSocket connection, as the application sees it. Every call happens on the
