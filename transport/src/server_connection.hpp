@@ -22,6 +22,13 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   std::size_t buffered_amount() const override { return session_.driver().buffered_amount(); }
   std::string_view path() const override { return path_; }
   std::uint64_t id() const override { return id_; }
+  std::string_view peer_address() const override { return peer_address_; }
+  std::string_view subprotocol() const override {
+    return session_.driver().connection().subprotocol();
+  }
+  std::string extensions() const override;
+  std::uint64_t bytes_received() const override { return bytes_received_; }
+  std::uint64_t bytes_sent() const override { return bytes_sent_; }
 
   // SocketSession::Owner
   void on_event(const Event& event) override;
@@ -39,10 +46,14 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   void open_or_refuse(const HandshakeRequest& request);
   void answer_http(const HandshakeRequest& request);
   void report_close(std::uint16_t code, std::string_view reason);
+  // A --verbose line, after the peer's address (which every line of a connection names).
+  void log(const std::string& line) const { loop_.log(peer_address_ + " " + line); }
 
   Server::Loop& loop_;
   std::uint64_t id_;
   std::string path_;
+  std::string peer_address_;
+  std::uint64_t bytes_received_ = 0, bytes_sent_ = 0;
   bool opened_ = false;  // on_open was called: the application hears of the close
   SocketSession session_;
 };
