@@ -23,6 +23,9 @@ import unittest
 import websockets
 
 WSCORE = None  # set from argv
+# What `wscore serve --verbose` puts before each line: the time (RFC 3339, UTC) and the peer's
+# address; optional, so that a pattern also fits servers without it (tools/examples).
+VERBOSE_PREFIX = r"(?:\S+Z \S+ )?"
 
 
 def free_port():
