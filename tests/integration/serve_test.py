@@ -296,15 +296,7 @@ class MetricsTest(unittest.TestCase):
 
     def test_refused_sends_to_a_chat_member_that_does_not_read_are_backpressure(self):
         with Server("--max-outbound", str(64 * 1024)) as server:
-            idle = socket.socket()
-            idle.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before the window opens
-            idle.connect(("127.0.0.1", server.port))
-            idle.sendall(b"GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                         b"Sec-WebSocket-Version: 13\r\n\r\n")
-            response = b""
-            while b"\r\n\r\n" not in response:
-                response += idle.recv(1)
+            idle = server_test.upgraded_socket(server.port, receive_buffer=4096, path="/chat")
 
             async def flood():
                 async with websockets.connect(server.url + "/chat", compression=None,

@@ -12,6 +12,17 @@ class Exposition {
   void family(const char* name, const char* type, const char* help) {
     text_ += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
   }
+  // A family of one sample.
+  template <class Value>
+  void counter(const char* name, Value value, const char* help) {
+    family(name, "counter", help);
+    sample(name, value);
+  }
+  template <class Value>
+  void gauge(const char* name, Value value, const char* help) {
+    family(name, "gauge", help);
+    sample(name, value);
+  }
   void sample(const std::string& name, std::uint64_t value) {
     text_ += name + " " + std::to_string(value) + "\n";
   }
@@ -43,31 +54,21 @@ double ServeMetrics::uptime_seconds() const {
 
 std::string ServeMetrics::exposition(const transport::ServerStats& stats) const {
   Exposition out;
-  out.family("wscore_uptime_seconds", "gauge", "Seconds since the server started.");
-  out.sample("wscore_uptime_seconds", uptime_seconds());
-  out.family("wscore_connections_open", "gauge", "TCP connections open now (HTTP and WebSocket).");
-  out.sample("wscore_connections_open", stats.open_connections);
-  out.family("wscore_connections_total", "counter", "TCP connections accepted.");
-  out.sample("wscore_connections_total", stats.accepted);
-  out.family("wscore_connections_refused_total", "counter",
-             "Connections refused: over --max-connections or out of file descriptors.");
-  out.sample("wscore_connections_refused_total", stats.refused);
-  out.family("wscore_websocket_upgrades_total", "counter", "WebSocket handshakes accepted.");
-  out.sample("wscore_websocket_upgrades_total", stats.upgraded);
-  out.family("wscore_http_requests_total", "counter", "Plain HTTP requests answered.");
-  out.sample("wscore_http_requests_total", stats.http_requests);
-  out.family("wscore_messages_received_total", "counter", "WebSocket messages received.");
-  out.sample("wscore_messages_received_total", stats.messages_in);
-  out.family("wscore_messages_sent_total", "counter", "WebSocket messages sent.");
-  out.sample("wscore_messages_sent_total", stats.messages_out);
-  out.family("wscore_bytes_received_total", "counter",
-             "Bytes received on every connection (after TLS: frames, handshakes, HTTP).");
-  out.sample("wscore_bytes_received_total", stats.bytes_in);
-  out.family("wscore_bytes_sent_total", "counter", "Bytes sent, counted the same way.");
-  out.sample("wscore_bytes_sent_total", stats.bytes_out);
-  out.family("wscore_backpressure_events_total", "counter",
-             "Sends refused: the connection's outbound buffer was over --max-outbound.");
-  out.sample("wscore_backpressure_events_total", sends_refused_.load(std::memory_order_relaxed));
+  out.gauge("wscore_uptime_seconds", uptime_seconds(), "Seconds since the server started.");
+  out.gauge("wscore_connections_open", stats.open_connections,
+            "TCP connections open now (HTTP and WebSocket).");
+  out.counter("wscore_connections_total", stats.accepted, "TCP connections accepted.");
+  out.counter("wscore_connections_refused_total", stats.refused,
+              "Connections refused: over --max-connections or out of file descriptors.");
+  out.counter("wscore_websocket_upgrades_total", stats.upgraded, "WebSocket handshakes accepted.");
+  out.counter("wscore_http_requests_total", stats.http_requests, "Plain HTTP requests answered.");
+  out.counter("wscore_messages_received_total", stats.messages_in, "WebSocket messages received.");
+  out.counter("wscore_messages_sent_total", stats.messages_out, "WebSocket messages sent.");
+  out.counter("wscore_bytes_received_total", stats.bytes_in,
+              "Bytes received on every connection (after TLS: frames, handshakes, HTTP).");
+  out.counter("wscore_bytes_sent_total", stats.bytes_out, "Bytes sent, counted the same way.");
+  out.counter("wscore_backpressure_events_total", sends_refused_.load(std::memory_order_relaxed),
+              "Sends refused: the connection's outbound buffer was over --max-outbound.");
   std::lock_guard lock(mutex_);
   out.labelled("wscore_http_responses_total", "status", http_responses_,
                "Plain HTTP responses by status.");
