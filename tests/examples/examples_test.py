@@ -57,8 +57,8 @@ class AsioExamples(unittest.TestCase):
             code, err = server.stop()
         self.assertEqual(code, 0)
         extension = " permessage-deflate" if deflate else ""
-        self.assertRegex(err, rf"(?m)^open \d+ /echo{extension}$")
-        self.assertRegex(err, r"(?m)^close \d+ 1000 done$")
+        self.assertRegex(err, rf"(?m)^{server_test.VERBOSE_PREFIX}open \d+ /echo{extension}$")
+        self.assertRegex(err, rf"(?m)^{server_test.VERBOSE_PREFIX}close \d+ 1000 done$")
 
     def test_against_asio_echo_server(self):
         self.check(ExampleEchoServer, tls=False, deflate=True)

@@ -23,6 +23,9 @@ import unittest
 import websockets
 
 WSCORE = None  # set from argv
+# What `wscore serve --verbose` puts before each line: the time (RFC 3339, UTC) and the peer's
+# address; optional, so that a pattern also fits servers without it (tools/examples).
+VERBOSE_PREFIX = r"(?:\S+Z \S+ )?"
 
 
 def free_port():
@@ -93,15 +96,16 @@ class Server:
         self.data_dir.cleanup()
 
 
-def upgraded_socket(port, receive_buffer=65536, ssl_context=None):
+def upgraded_socket(port, receive_buffer=65536, ssl_context=None, path="/"):
     """A raw socket (TLS with `ssl_context`) through the opening handshake (RFC 6455 §4.1), its
     101 read, with a small receive buffer so that the server feels a peer that does not read."""
     s = socket.create_connection(("127.0.0.1", port))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
     if ssl_context:
         s = ssl_context.wrap_socket(s, server_hostname="localhost")
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+              b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+              b"Sec-WebSocket-Version: 13\r\n\r\n")
     response = b""
     while b"\r\n\r\n" not in response:
         response += s.recv(1)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Debian's chromium, driven by playwright-core, on the demo page of `wscore serve` over
 // https/wss with the self-signed certificate it makes on first run.
-// usage: node chromium_test.mjs WSCORE_BINARY ARTIFACT_DIRECTORY
+// usage: node chromium_test.mjs WSCORE_BINARY ARTIFACT_DIRECTORY (screenshots go there; their
+// paths are printed)
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +45,15 @@ describe('Chromium on the demo page', () => {
     await server?.kill();
   });
 
+  // `wscore serve --verbose` lines start with the time and the peer's address.
+  const verbose = (rest) => new RegExp(`^\\S+Z 127\\.0\\.0\\.1:\\d+ ${rest}$`);
+
+  async function screenshot(page, name) {
+    const path = join(artifacts, name);
+    await page.screenshot({ path, fullPage: true });
+    console.log(`screenshot: ${path}`);
+  }
+
   async function openDemoPage() {
     // The certificate is self-signed: trusted for this context only.
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -58,11 +68,14 @@ describe('Chromium on the demo page', () => {
     await page.locator('#echo-state', { hasText: 'open' }).waitFor();
     // Chromium offers permessage-deflate with client_max_window_bits; wscore accepts.
     assert.match(await page.locator('#echo-extensions').textContent(), /^permessage-deflate/);
-    await server.stderr.waitFor(/^open \d+ \/echo permessage-deflate$/);
+    await server.stderr.waitFor(verbose('open \\d+ /inspect permessage-deflate'));
 
     await page.fill('#echo-text', 'Hello from Chromium, é€𝄞');
     await page.click('#echo-form button');
     await log.filter({ hasText: '< Hello from Chromium, é€𝄞' }).waitFor();
+    assert.equal(await page.locator('#echo-sent').textContent(), '1');
+    assert.equal(await page.locator('#echo-received').textContent(), '1');
+    assert.match(await page.locator('#echo-rtt').textContent(), /^\d+(\.\d+)? (µs|ms|s)$/);
 
     await page.click('#echo-large');
     // The page compares every byte of the echo with what it sent.
@@ -72,30 +85,96 @@ describe('Chromium on the demo page', () => {
     await page.locator('#echo-state', { hasText: 'closed' }).waitFor();
     // RFC 6455 §7.1.2: the server echoes the code; the page shows what Chromium reports.
     assert.equal(await page.locator('#echo-close-info').textContent(), '1000');
-    await server.stderr.waitFor(/^close \d+ 1000 closed from the page$/);
+    await server.stderr.waitFor(verbose('close \\d+ 1000 closed from the page'));
 
-    await page.screenshot({ path: join(artifacts, 'chromium-demo-page.png'), fullPage: true });
+    await screenshot(page, 'chromium-demo-page.png');
     await page.context().close();
   });
 
-  test('two pages in /chat see each other', async () => {
+  test('the frame inspector shows RSV1 for a compressed message, both ways', async () => {
+    const page = await openDemoPage();
+    await page.locator('#echo-state', { hasText: 'open' }).waitFor();
+    // Over the server's 128-byte threshold, and very compressible: Chromium and wscore deflate it.
+    await page.fill('#echo-text', 'compress me '.repeat(40));
+    await page.click('#echo-form button');
+    const rows = page.locator('#inspector tr');
+    await rows.nth(1).waitFor();
+    for (const direction of ['out', 'in']) {
+      const row = page.locator(`#inspector tr[data-direction="${direction}"]`).first();
+      assert.equal(await row.getAttribute('data-rsv1'), '1', direction);
+      const cells = await row.locator('td').allTextContents();
+      // dir, FIN, opcode, RSV1, length, wire, ratio, rtt
+      assert.deepEqual(cells.slice(0, 5), [direction, '1', '1 text', '1 compressed', '480']);
+      assert.ok(Number(cells[5]) < 100, `wire bytes ${cells[5]}`);
+      assert.ok(Number(cells[6]) < 0.25, `ratio ${cells[6]}`);
+    }
+    // A short one goes back uncompressed (under the threshold): RSV1 clear on the echo.
+    await page.fill('#echo-text', 'short');
+    await page.click('#echo-form button');
+    await page.locator('#inspector tr').nth(3).waitFor();
+    assert.equal(
+      await page.locator('#inspector tr[data-direction="in"]').first().getAttribute('data-rsv1'),
+      '0',
+    );
+    await screenshot(page, 'chromium-inspector.png');
+    await page.context().close();
+  });
+
+  test('the server panel follows /metrics', async () => {
+    const page = await openDemoPage();
+    await page.locator('#echo-state', { hasText: 'open' }).waitFor();
+    const total = page.locator('#server-messages-total');
+    await page.waitForFunction(() => /^\d+$/.test(document.getElementById('server-messages-total').textContent));
+    const before = Number(await total.textContent());
+    for (let i = 0; i < 5; i++) {
+      await page.fill('#echo-text', `message ${i}`);
+      await page.click('#echo-form button');
+    }
+    // 5 in and 10 out (each echo and its report) at least, read within the next second or two.
+    await page.waitForFunction(
+      (floor) => Number(document.getElementById('server-messages-total').textContent) >= floor,
+      before + 15,
+      { timeout: 10000 },
+    );
+    assert.ok(Number(await page.locator('#server-connections').textContent()) >= 2);
+    assert.match(await page.locator('#server-messages-rate').textContent(), /^\d/);
+    await screenshot(page, 'chromium-server-panel.png');
+    await page.context().close();
+  });
+
+  test('two pages in /chat, each with a name, see who is online, joins, leaves', async () => {
     const [alice, bob] = [await openDemoPage(), await openDemoPage()];
-    for (const page of [alice, bob]) {
+    for (const [page, name] of [
+      [alice, 'alice'],
+      [bob, 'bob'],
+    ]) {
       await page.locator('#chat-state', { hasText: 'open' }).waitFor();
+      await page.fill('#chat-name', name);
+      await page.click('#chat-join button');
+      await page.locator('#chat-you', { hasText: name }).waitFor();
+    }
+    await alice.locator('#chat-log', { hasText: 'bob joined' }).waitFor();
+    for (const page of [alice, bob]) {
+      await page.locator('#chat-count', { hasText: '2' }).waitFor();
+      assert.deepEqual(await page.locator('#chat-online span').allTextContents(), ['alice', 'bob']);
     }
 
     await alice.fill('#chat-text', 'hello from alice');
     await alice.click('#chat-form button');
-    await bob.locator('#chat-log', { hasText: 'hello from alice' }).waitFor();
+    // Each line has the time it was said at, from the server.
+    await bob.locator('#chat-log', { hasText: /\[[^\]]+\] alice: hello from alice/ }).waitFor();
 
     await bob.fill('#chat-text', 'and from bob');
     await bob.click('#chat-form button');
     for (const page of [alice, bob]) {
-      await page.locator('#chat-log', { hasText: 'and from bob' }).waitFor();
+      await page.locator('#chat-log', { hasText: 'bob: and from bob' }).waitFor();
     }
+    await screenshot(alice, 'chromium-chat.png');
 
-    await alice.screenshot({ path: join(artifacts, 'chromium-chat.png') });
-    await Promise.all([alice.context().close(), bob.context().close()]);
+    await bob.context().close();
+    await alice.locator('#chat-log', { hasText: 'bob left' }).waitFor();
+    await alice.locator('#chat-count', { hasText: '1' }).waitFor();
+    await alice.context().close();
   });
 
   test('the pages see 1001 when the server shuts down', async () => {

@@ -153,10 +153,12 @@ class ThroughNginx(unittest.TestCase):
             server_test.run(scenario())
             code, err = server.stop()
         self.assertEqual(code, 0)
-        self.assertRegex(err, r"(?m)^open \d+ /echo permessage-deflate$")
-        self.assertRegex(err, r"(?m)^close \d+ 1000 bye through nginx$")
-        self.assertRegex(err, r"(?m)^close \d+ 1008 code 1008$")
-        self.assertRegex(err, r"(?m)^close \d+ 4321 code 4321$")
+        # --verbose lines start with the time and the peer's address (nginx's, here).
+        line = r"(?m)^\S+Z 127\.0\.0\.1:\d+ "
+        self.assertRegex(err, line + r"open \d+ /echo permessage-deflate$")
+        self.assertRegex(err, line + r"close \d+ 1000 bye through nginx$")
+        self.assertRegex(err, line + r"close \d+ 1008 code 1008$")
+        self.assertRegex(err, line + r"close \d+ 4321 code 4321$")
 
     def test_tls_ends_in_nginx_in_front_of_plain_wscore(self):
         self.check_echo_and_close_codes(upstream_tls=False)

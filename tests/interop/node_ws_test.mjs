@@ -87,8 +87,11 @@ describe(`ws client -> ${serverName}`, () => {
           const socket = await openClient(server, { deflate });
           // RFC 7692 §5: the server accepts the offer; without one nothing is negotiated.
           assert.equal(socket.extensions, deflate ? 'permessage-deflate' : '');
+          // `wscore serve` starts its --verbose lines with the time and the peer's address.
           await server.stderr.waitFor(
-            deflate ? /^open \d+ \/echo permessage-deflate$/ : /^open \d+ \/echo$/,
+            deflate
+              ? /^(\S+Z \S+ )?open \d+ \/echo permessage-deflate$/
+              : /^(\S+Z \S+ )?open \d+ \/echo$/,
           );
           await exchangeWithEchoingPeer(socket);
           // RFC 6455 §7.1.2: the server answers with the client's code.
@@ -96,7 +99,7 @@ describe(`ws client -> ${serverName}`, () => {
             code: 1000,
             reason: '',
           });
-          await server.stderr.waitFor(/^close \d+ 1000 bye from ws$/);
+          await server.stderr.waitFor(/^(\S+Z \S+ )?close \d+ 1000 bye from ws$/);
           assert.equal(await server.stop(), 0);
         } finally {
           await server.kill();

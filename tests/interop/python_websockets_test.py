@@ -46,8 +46,8 @@ class PythonClientToServer(unittest.TestCase):
             code, err = server.stop()
             self.assertEqual(code, 0)
             extension = " permessage-deflate" if deflate else ""
-            self.assertRegex(err, rf"(?m)^open \d+ /echo{extension}$")
-            self.assertRegex(err, r"(?m)^close \d+ 1000 bye from python$")
+            self.assertRegex(err, rf"(?m)^{server_test.VERBOSE_PREFIX}open \d+ /echo{extension}$")
+            self.assertRegex(err, rf"(?m)^{server_test.VERBOSE_PREFIX}close \d+ 1000 bye from python$")
 
     def test_plain_without_deflate(self):
         self.check(tls=False, deflate=False)

@@ -21,6 +21,22 @@ constexpr const char* usage =
     "Run 'wscore <command> --help' for the options of a command, 'wscore --version' for the\n"
     "version.\n";
 
+// `wscore <command> ... --version`: every command answers it the same way, before its own
+// parsing (so none of them has to know). "--" ends the options: what follows is not looked at.
+bool asks_for_version(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view argument = argv[i];
+    if (argument == "--") return false;
+    if (argument == "--version") return true;
+  }
+  return false;
+}
+
+int print_version() {
+  std::printf("wscore %s\n", wscore::version_string);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -30,10 +46,10 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string_view command = argv[1];
-  if (command == "--version" || command == "version") {
-    std::printf("wscore %s\n", wscore::version_string);
-    return 0;
-  }
+  if (command == "--version" || command == "version") return print_version();
+  const bool known =
+      command == "serve" || command == "connect" || command == "dump" || command == "bench";
+  if (known && asks_for_version(argc, argv)) return print_version();
   if (command == "serve") return wscore::cli::serve(argc - 2, argv + 2);
   if (command == "connect") return wscore::cli::connect(argc - 2, argv + 2);
   if (command == "dump") return wscore::cli::dump(argc - 2, argv + 2);

@@ -1,24 +1,21 @@
 // SPDX-License-Identifier: MIT
-// wscore serve: the demo server. GET / serves the demo page; every WebSocket path echoes each
-// message with its type; /chat broadcasts to every /chat peer on every event loop.
-#include <pthread.h>
-#include <signal.h>
+// wscore serve: the options, the TLS setup and the run of the demo server (what it answers is
+// DemoApplication's).
+#include <cstdio>  // first: it defines __GLIBC__ on glibc
+#include <memory>
+#include <thread>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
-#include <atomic>
-#include <cstdio>
-#include <memory>
-#include <mutex>
-#include <set>
-#include <thread>
-#include <vector>
-
+#include "access_log.hpp"
 #include "arguments.hpp"
 #include "commands.hpp"
-#include "demo_page.hpp"
+#include "demo_application.hpp"
 #include "descriptor_limit.hpp"
+#include "shutdown_on_signal.hpp"
+#include "timestamp.hpp"
+#include "wscore/detail/http_head.hpp"
 #include "wscore/transport/certificate.hpp"
 #include "wscore/transport/server.hpp"
 #include "wscore/transport/tls.hpp"
@@ -29,7 +26,9 @@ namespace {
 constexpr const char* serve_help =
     "usage: wscore serve [options]\n"
     "\n"
-    "The demo server: GET / is the demo page, every WebSocket path echoes, /chat broadcasts.\n"
+    "The demo server: GET / is the demo page, /healthz and /metrics (Prometheus) tell how it\n"
+    "is; every WebSocket path echoes, /chat is a chat room with names, /inspect echoes and\n"
+    "reports the frames.\n"
     "TLS (wss://) on port 8443 by default, with a self-signed certificate for localhost,\n"
     "127.0.0.1 and ::1 that is created on first run (or --cert/--key). Ctrl-C closes every\n"
     "connection with 1001 and exits 0.\n"
@@ -53,98 +52,15 @@ constexpr const char* serve_help =
     "  --close-timeout S        after our close, drop TCP after S seconds (default 5)\n"
     "  --progress-timeout S     a frame begun must go on within S seconds (default 10): 1008\n"
     "  --no-deflate             do not negotiate permessage-deflate (RFC 7692)\n"
-    "  --verbose                one line per connection event\n"
+    "  --static DIR             serve the files under DIR (GET, HEAD, ETag, If-Modified-Since);\n"
+    "                           the demo page stays at / unless DIR has an index.html\n"
+    "  --subprotocol NAME       a subprotocol we speak (repeatable, in our order of preference:\n"
+    "                           the first one the client offers is chosen, RFC 6455 4.2.2)\n"
+    "  --access-log             one line per connection on stderr when it ends\n"
+    "  --log-json               the same lines as JSON objects (implies --access-log)\n"
+    "  --verbose                one line per connection event (timestamp, peer address)\n"
+    "  --version                the version\n"
     "  --help                   this text\n";
-
-// Writes log lines from every event loop thread, whole.
-void log_line(std::string_view line) {
-  static std::mutex mutex;
-  std::lock_guard lock(mutex);
-  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-}
-
-class DemoApplication final : public transport::ServerApplication {
- public:
-  explicit DemoApplication(transport::Server& server) : server_(server) {}
-
-  transport::HttpResponse on_http(std::string_view method, std::string_view target) override {
-    if (method != "GET" && method != "HEAD") {
-      return {405, "text/plain; charset=utf-8", "method not allowed\n"};
-    }
-    const std::string_view path = target.substr(0, target.find('?'));
-    if (path == "/" || path == "/index.html") {
-      return {200, "text/html; charset=utf-8", std::string(demo_page)};
-    }
-    return {404, "text/plain; charset=utf-8", "not found\n"};
-  }
-
-  void on_open(transport::Session& session) override {
-    if (session.path() == "/chat") chat_.insert(&session);
-  }
-
-  void on_message(transport::Session& session, MessageType type, ByteView data) override {
-    if (session.path() != "/chat") {
-      session.send(type, data);
-      return;
-    }
-    // Every loop has its own chat members: hand each loop a copy of the message.
-    auto shared = std::make_shared<std::vector<std::byte>>(data.begin(), data.end());
-    server_.for_each_application([shared, type](transport::ServerApplication& application) {
-      static_cast<DemoApplication&>(application).broadcast(type, *shared);
-    });
-  }
-
-  void on_close(transport::Session& session, std::uint16_t, std::string_view) override {
-    chat_.erase(&session);
-  }
-
-  void broadcast(MessageType type, ByteView data) {
-    // A copy: a failed send closes its session, which leaves chat_ in on_close.
-    const std::vector<transport::Session*> members(chat_.begin(), chat_.end());
-    for (transport::Session* member : members) {
-      if (chat_.count(member)) member->send(type, data);
-    }
-  }
-
- private:
-  transport::Server& server_;
-  std::set<transport::Session*> chat_;
-};
-
-// Blocks SIGINT and SIGTERM in every thread, and waits for them on one: the first starts the
-// graceful shutdown.
-class ShutdownOnSignal {
- public:
-  ShutdownOnSignal() {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-  }
-  void watch(transport::Server& server) {
-    thread_ = std::thread([this, &server] {
-      int signal_number = 0;
-      sigwait(&signals_, &signal_number);
-      if (stopped_) return;  // the server already finished
-      std::fprintf(stderr, "wscore: %s, closing connections\n",
-                   signal_number == SIGINT ? "interrupted" : "terminated");
-      server.shutdown();
-    });
-  }
-  // Call once the server has finished, before it is destroyed.
-  void stop() {
-    if (!thread_.joinable()) return;
-    stopped_ = true;
-    pthread_kill(thread_.native_handle(), SIGTERM);
-    thread_.join();
-  }
-  ~ShutdownOnSignal() { stop(); }
-
- private:
-  sigset_t signals_;
-  std::atomic<bool> stopped_{false};
-  std::thread thread_;
-};
 
 }  // namespace
 
@@ -163,12 +79,12 @@ void return_large_buffers_to_the_system() {
 }  // namespace
 
 int serve(int argc, char** argv) {
-  Arguments args(
-      argc, argv,
-      {"host", "port", "cert", "key", "threads", "max-message", "max-frame", "max-connections",
-       "max-connections-per-address", "max-handshakes", "max-outbound", "handshake-timeout",
-       "idle-timeout", "pong-timeout", "close-timeout", "progress-timeout"},
-      {"plain", "no-deflate", "verbose", "help"});
+  Arguments args(argc, argv,
+                 {"host", "port", "cert", "key", "threads", "max-message", "max-frame",
+                  "max-connections", "max-connections-per-address", "max-handshakes",
+                  "max-outbound", "handshake-timeout", "idle-timeout", "pong-timeout",
+                  "close-timeout", "progress-timeout", "static", "subprotocol"},
+                 {"plain", "no-deflate", "verbose", "help", "access-log", "log-json"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
     return 0;
@@ -199,7 +115,37 @@ int serve(int argc, char** argv) {
                  args.ok() ? "unexpected argument" : args.error().c_str());
     return 2;
   }
-  if (args.has("verbose")) options.log = log_line;
+  for (const std::string& subprotocol : args.values("subprotocol")) {
+    // RFC 6455 §4.1 item 10: each subprotocol is a token (RFC 9110 §5.6.2).
+    if (!detail::is_token(subprotocol)) {
+      std::fprintf(stderr,
+                   "wscore serve: --subprotocol '%s' is not a token (letters, digits and "
+                   "!#$%%&'*+-.^_`|~ only)\n",
+                   subprotocol.c_str());
+      return 2;
+    }
+    options.connection.subprotocols.push_back(subprotocol);
+  }
+  auto context = std::make_unique<ServeContext>();
+  if (const auto root = args.value("static")) {
+    std::string error;
+    context->files = StaticFiles::open(*root, error);
+    if (!context->files) {
+      std::fprintf(stderr, "wscore serve: %s\n", error.c_str());
+      return 2;
+    }
+  }
+  if (args.has("access-log") || args.has("log-json")) {
+    context->access_log.emplace(args.has("log-json") ? AccessLog::Format::json
+                                                     : AccessLog::Format::text);
+  }
+  context->compression_threshold = options.connection.deflate.compression_threshold;
+  context->max_outbound_buffer = options.policy.max_outbound_buffer;
+  if (args.has("verbose")) {
+    options.log = [](std::string_view line) {
+      write_stderr_line(rfc3339_now() + " " + std::string(line));
+    };
+  }
 
   std::filesystem::path cert_file, key_file;
   if (!plain) {
@@ -234,8 +180,8 @@ int serve(int argc, char** argv) {
       return config;
     };
   }
-  options.application = [](transport::Server& server, unsigned) {
-    return std::make_unique<DemoApplication>(server);
+  options.application = [&context = *context](transport::Server& server, unsigned) {
+    return std::make_unique<DemoApplication>(server, context);
   };
 
   return_large_buffers_to_the_system();

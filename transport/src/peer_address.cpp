@@ -42,6 +42,22 @@ std::string PeerAddress::to_string() const {
   return text;
 }
 
+std::string PeerAddress::with_port(std::uint16_t port) const {
+  const std::string address = to_string();
+  const std::string number = std::to_string(port);
+  return is_ipv4_mapped(*this) ? address + ":" + number : "[" + address + "]:" + number;
+}
+
+std::uint16_t port_of(const sockaddr_storage& address) noexcept {
+  if (address.ss_family == AF_INET) {
+    return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
+  }
+  if (address.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
+  }
+  return 0;
+}
+
 std::size_t AddressCounts::Hash::operator()(const PeerAddress& address) const noexcept {
   return std::hash<std::string_view>{}(
       std::string_view(reinterpret_cast<const char*>(address.bytes.data()), address.bytes.size()));

@@ -22,8 +22,13 @@ struct PeerAddress {
   static PeerAddress of(const sockaddr_storage& address) noexcept;
   // "127.0.0.1" or "::1", for logs.
   [[nodiscard]] std::string to_string() const;
+  // "127.0.0.1:5000" or "[::1]:5000".
+  [[nodiscard]] std::string with_port(std::uint16_t port) const;
   bool operator==(const PeerAddress&) const = default;
 };
+
+// The remote port of an accepted socket's address.
+std::uint16_t port_of(const sockaddr_storage& address) noexcept;
 
 class AddressCounts {
  public:

@@ -79,8 +79,8 @@ void Server::Loop::accept_all() {
     }
     set_nodelay(fd);
     ++counters_->open_connections;
-    auto* connection =
-        new ServerConnection(*this, fd, next_id_++ * std::max(1u, options_.threads) + index_, peer);
+    auto* connection = new ServerConnection(
+        *this, fd, next_id_++ * std::max(1u, options_.threads) + index_, peer, port_of(address));
     connection->slot = connections_.size();
     connections_.push_back(connection);
   }

@@ -14,7 +14,8 @@ namespace wscore::transport {
 
 class ServerConnection final : public Session, public SocketSession::Owner {
  public:
-  ServerConnection(Server::Loop& loop, int fd, std::uint64_t id, const PeerAddress& peer);
+  ServerConnection(Server::Loop& loop, int fd, std::uint64_t id, const PeerAddress& peer,
+                   std::uint16_t peer_port);
 
   // Session
   SendStatus send(MessageType type, ByteView data) override;
@@ -22,6 +23,13 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   std::size_t buffered_amount() const override { return session_.driver().buffered_amount(); }
   std::string_view path() const override { return path_; }
   std::uint64_t id() const override { return id_; }
+  std::string peer_address() const override { return peer_.with_port(peer_port_); }
+  std::string_view subprotocol() const override {
+    return session_.driver().connection().subprotocol();
+  }
+  std::string extensions() const override;
+  std::uint64_t bytes_received() const override { return bytes_received_; }
+  std::uint64_t bytes_sent() const override { return bytes_sent_; }
 
   // SocketSession::Owner
   void on_event(const Event& event) override;
@@ -41,11 +49,17 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   void answer_http(const HandshakeRequest& request);
   void report_close(std::uint16_t code, std::string_view reason);
   void end_handshake();  // no longer one of the loop's handshakes in progress
+  // A --verbose line, after the peer's address (which every line of a connection names).
+  void log(const std::string& line) const {
+    if (loop_.logging()) loop_.log(peer_address() + " " + line);
+  }
 
   Server::Loop& loop_;
   std::uint64_t id_;
   std::string path_;
   PeerAddress peer_;
+  std::uint16_t peer_port_;
+  std::uint64_t bytes_received_ = 0, bytes_sent_ = 0;
   bool in_handshake_ = true;  // counted in SharedCounters::handshakes
   bool opened_ = false;       // on_open was called: the application hears of the close
   SocketSession session_;

@@ -45,6 +45,7 @@ class Server::Loop final : public IoHandler {
   std::uint64_t now_ms() const { return events_.now_ms(); }
   // A read buffer shared by every connection of this loop: the core copies what it keeps.
   MutableByteView read_buffer() { return read_buffer_; }
+  bool logging() const { return static_cast<bool>(options_.log); }
   void log(const std::string& line) const {
     if (options_.log) options_.log(line);
   }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wscore/connection.hpp"
@@ -64,6 +65,18 @@ class Session {
   [[nodiscard]] virtual std::string_view path() const = 0;
   /// A number unique among the server's connections, for logs.
   [[nodiscard]] virtual std::uint64_t id() const = 0;
+  /// The peer's address and port, "192.0.2.1:5000" or "[2001:db8::1]:5000" (for logs),
+  /// written out at each call from the address kept in 18 bytes.
+  [[nodiscard]] virtual std::string peer_address() const = 0;
+  /// The subprotocol chosen in the handshake (RFC 6455 §4.2.2), empty if none.
+  /// @lifetime A view of the connection's copy: valid as long as the session.
+  [[nodiscard]] virtual std::string_view subprotocol() const = 0;
+  /// The extensions in force, formatted as in Sec-WebSocket-Extensions (RFC 7692 §7.1), e.g.
+  /// "permessage-deflate; client_max_window_bits=12"; empty if none.
+  [[nodiscard]] virtual std::string extensions() const = 0;
+  /// Bytes of the WebSocket stream (after TLS) read from and written to this connection so far.
+  [[nodiscard]] virtual std::uint64_t bytes_received() const = 0;
+  [[nodiscard]] virtual std::uint64_t bytes_sent() const = 0;  ///< counted the same way
 
  protected:
   ~Session() = default;
@@ -86,6 +99,11 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   /// The body.
   std::string body = "not found\n";
+  /// More header fields (name, value), e.g. ETag; checked by the core (an invalid one: 500).
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  /// Send the headers as for `body` (its Content-Length) without it: a 304 (RFC 9110 §15.4.5,
+  /// §8.6). A HEAD request is always answered so.
+  bool omit_body = false;
 };
 
 /// The application, one instance per event loop (so it needs no locks for loop-local state).
@@ -99,6 +117,14 @@ class ServerApplication {
   /// A plain HTTP request (no WebSocket upgrade).
   /// @lifetime `method` and `target` are views of the request: valid during the call only.
   virtual HttpResponse on_http(std::string_view method, std::string_view target);
+  /// A plain HTTP request, with its headers and the session (for peer_address() and id(); it
+  /// cannot send). The default calls on_http(method, target).
+  /// @lifetime `request` is valid during the call only.
+  virtual HttpResponse on_http_request(Session& session, const HandshakeRequest& request);
+  /// The opening handshake failed (the core answered with `status`; 0: it timed out); no
+  /// on_open() or on_close() follows.
+  /// @lifetime `what` is valid during the call only.
+  virtual void on_handshake_failed(Session& session, int status, std::string_view what);
   /// A WebSocket upgrade request: nullopt accepts it, a refusal answers it with its status.
   /// @lifetime `request` is valid during the call only.
   virtual std::optional<UpgradeRefusal> on_request(Session& session,
@@ -109,6 +135,10 @@ class ServerApplication {
   /// @lifetime `data` is a view of the connection's buffers, valid during the call only; it may
   /// be passed to session.send() there (an echo needs no copy).
   virtual void on_message(Session& session, MessageType type, ByteView data);
+  /// A whole message with what its first frame said beside the payload (MessageReceived::rsv:
+  /// RSV1 set means it came compressed). The default calls on_message(session, type, data).
+  /// @lifetime As on_message()'s `data`.
+  virtual void on_message_received(Session& session, const MessageReceived& message);
   /// With ConnectionOptions::delivery == streaming: each piece of a message as it arrives.
   /// @lifetime As on_message()'s `data`.
   virtual void on_fragment(Session& session, MessageType type, ByteView data,
@@ -117,6 +147,9 @@ class ServerApplication {
   /// ProtocolError or ConnectionLost). The session may not be used after it returns.
   /// @lifetime `reason` is valid during the call only.
   virtual void on_close(Session& session, std::uint16_t code, std::string_view reason);
+  /// The peer broke the protocol (the core sent a Close with `code`); on_close() follows with
+  /// the same code.
+  virtual void on_protocol_error(Session& session, std::uint16_t code, Violation violation);
 };
 
 class Server;
