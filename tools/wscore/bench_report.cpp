@@ -35,8 +35,8 @@ void print_bench_table(const BenchFigures& f) {
               f.text ? "text" : "binary", f.deflate ? ", permessage-deflate offered" : "");
   if (f.rate > 0) std::printf(", %.0f msg/s scheduled", f.rate);
   std::printf(", %.1f s\n", f.seconds);
-  std::printf("messages   %llu sent, %llu echoed and verified byte for byte, %.0f/s\n",
-              static_cast<unsigned long long>(f.sent), static_cast<unsigned long long>(f.verified),
+  std::printf("messages   %llu echoed and verified byte for byte (of %llu sent), %.0f/s\n",
+              static_cast<unsigned long long>(f.verified), static_cast<unsigned long long>(f.sent),
               per_second(static_cast<double>(f.verified), f.seconds));
   if (f.rate > 0) {
     std::printf("schedule   %llu messages due but not sent in time (behind the schedule)\n",
