@@ -346,19 +346,21 @@ class ControlFramesTest(unittest.TestCase):
 
 
 class ProxyTest(unittest.TestCase):
-    def test_through_a_connect_proxy_with_credentials(self):
-        with Server() as server:
-            with ConnectProxy() as proxy:
+    def test_through_a_connect_proxy_with_credentials_plain_and_tls(self):
+        for tls in (False, True):
+            with self.subTest(tls=tls), Server(tls=tls) as server, ConnectProxy() as proxy:
                 proxy_url = proxy.url.replace("http://", "http://bob:s%20cret@")
-                code, out, err = connect(server.url + "/", "--proxy", proxy_url,
+                extra = ["--cafile", server.cert] if tls else []
+                code, out, err = connect(server.url + "/", "--proxy", proxy_url, *extra,
                                          input_bytes=b"via the proxy\n")
-            self.assertEqual(code, 0, err)
-            self.assertEqual(out, b"via the proxy\n")
-            self.assertTrue(proxy.head.startswith(f"CONNECT 127.0.0.1:{server.port} HTTP/1.1\r\n"),
-                            proxy.head)
-            self.assertIn(f"\r\nHost: 127.0.0.1:{server.port}\r\n", proxy.head)
-            self.assertIn("\r\nProxy-Authorization: Basic " +
-                          base64.b64encode(b"bob:s cret").decode() + "\r\n", proxy.head)
+                self.assertEqual(code, 0, err)
+                self.assertEqual(out, b"via the proxy\n")
+                self.assertTrue(
+                    proxy.head.startswith(f"CONNECT 127.0.0.1:{server.port} HTTP/1.1\r\n"),
+                    proxy.head)
+                self.assertIn(f"\r\nHost: 127.0.0.1:{server.port}\r\n", proxy.head)
+                self.assertIn("\r\nProxy-Authorization: Basic " +
+                              base64.b64encode(b"bob:s cret").decode() + "\r\n", proxy.head)
 
     def test_a_proxy_that_refuses_is_reported_with_its_status(self):
         with ConnectProxy(status=407) as proxy:
