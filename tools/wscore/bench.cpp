@@ -212,7 +212,8 @@ int bench(int argc, char** argv) {
       peer.due.push_back(due_time(scheduled++));
       keep_sending(peer, now);
     }
-    if (loading) schedule_timer->fire_at(due_time(scheduled));
+    // The last message due before the end has gone: the timer stays off.
+    if (loading && due_time(scheduled) < stop_at) schedule_timer->fire_at(due_time(scheduled));
   });
   if (open_loop && !schedule_timer->ok()) {
     std::fprintf(stderr, "wscore bench: --rate: cannot create a timer\n");
