@@ -32,6 +32,19 @@ def connect(*args, input_bytes=b"", timeout=20):
     return result.returncode, result.stdout, result.stderr.decode()
 
 
+def connect_until_the_server_closes(*args, timeout=20):
+    """`wscore connect ARGS` with stdin held open, so that only the server ends the run (the end
+    of input would close first); (exit status, stdout bytes, stderr text)."""
+    process = subprocess.Popen([WSCORE, "connect", *args], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        process.wait(timeout)
+    finally:
+        process.kill()
+        out, err = process.communicate()
+    return process.returncode, out, err.decode()
+
+
 def read_head(sock):
     head = b""
     while b"\r\n\r\n" not in head:
@@ -333,14 +346,14 @@ class ControlFramesTest(unittest.TestCase):
             self.assertEqual(read_frame(sock), (0xA, b"are you there"))  # RFC 6455 §5.5.3
             close_with(1000, b"bye")(sock)
         with RecordingPeer(script) as peer:
-            code, out, err = connect(peer.url, "--show-control")
+            code, out, err = connect_until_the_server_closes(peer.url, "--show-control")
         self.assertEqual(code, 0, err)
         self.assertEqual(out.decode().splitlines(), ["ping received: are you there",
                                                      "close: 1000 bye"])
 
     def test_a_close_with_an_error_code_exits_1_and_prints_it(self):
         with RecordingPeer(close_with(1011, b"server broke")) as peer:
-            code, _, err = connect(peer.url, "-q")
+            code, _, err = connect_until_the_server_closes(peer.url, "-q")
         self.assertEqual(code, 1)
         self.assertIn("closed 1011 server broke", err)
 
