@@ -15,7 +15,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import server_test  # noqa: E402  (its Server: `wscore serve` on a free port)
-from server_test import Server, free_port  # noqa: E402
+from echo_server import EchoServerTestCase  # noqa: E402
+from server_test import free_port  # noqa: E402
 
 WSCORE = None  # set from argv
 
@@ -33,16 +34,7 @@ def bench(url, *args):
     return result, figures
 
 
-class BenchOptionsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        cls.url = cls.server.url + "/"
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__()
-
+class BenchOptionsTest(EchoServerTestCase):
     def check_latency_line(self, stdout):
         """Each latency is printed in the unit that fits: under 1000 of it, and ns/µs/ms/s."""
         line = re.search(r"(?m)^latency .*$", stdout).group(0)

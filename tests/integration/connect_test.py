@@ -20,6 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import server_test  # noqa: E402  (its Server: `wscore serve` on a free port)
+from echo_server import EchoServerTestCase  # noqa: E402
 from server_test import Server, free_port  # noqa: E402
 
 WSCORE = None  # set from argv
@@ -248,17 +249,8 @@ class RequestTest(unittest.TestCase):
             self.assertIn(text, out.decode())
 
 
-class MessagesTest(unittest.TestCase):
+class MessagesTest(EchoServerTestCase):
     """Messages in and out, against the echo of `wscore serve`."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        cls.url = cls.server.url + "/"
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.__exit__()
 
     def test_binary_round_trip_as_hex_and_raw(self):
         code, out, err = connect(self.url, "--binary", "--once", input_bytes=b"hi\x00\xff\n")
