@@ -689,7 +689,7 @@ class BenchCommandTest(unittest.TestCase):
                 self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
                 echoed = int(re.search(r"(?m)^messages +(\d+) echoed", result.stdout).group(1))
                 self.assertGreater(echoed, 0)
-                self.assertRegex(result.stdout, r"(?m)^latency +p50 [\d.]+ us +p90 ")
+                self.assertRegex(result.stdout, r"(?m)^latency +p50 [\d.]+ (ns|µs|ms|s) +p90 ")
                 connections = extra[extra.index("--connections") + 1]
                 self.assertIn(f"{connections} opened, {connections} closed cleanly, 0 failures",
                               result.stdout)

@@ -2,22 +2,37 @@
 #include "arguments.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 namespace wscore::cli {
 
 Arguments::Arguments(int argc, char** argv, const std::set<std::string>& with_value,
-                     const std::set<std::string>& flags) {
+                     const std::set<std::string>& flags)
+    : Arguments(argc, argv, with_value, flags, {}) {}
+
+Arguments::Arguments(int argc, char** argv, const std::set<std::string>& with_value,
+                     const std::set<std::string>& flags,
+                     const std::map<char, std::string>& short_names) {
   for (int i = 0; i < argc; ++i) {
     std::string argument = argv[i];
-    if (!argument.starts_with("--") || argument == "--") {
+    std::string name;
+    std::optional<std::string> inline_value;
+    if (argument.size() == 2 && argument[0] == '-' && argument[1] != '-') {
+      const auto alias = short_names.find(argument[1]);
+      if (alias == short_names.end()) {
+        error_ = "unknown option " + argument;
+        return;
+      }
+      name = alias->second;
+    } else if (!argument.starts_with("--") || argument == "--") {
       positionals_.push_back(argument);
       continue;
-    }
-    std::string name = argument.substr(2);
-    std::optional<std::string> inline_value;
-    if (const auto equals = name.find('='); equals != std::string::npos) {
-      inline_value = name.substr(equals + 1);
-      name = name.substr(0, equals);
+    } else {
+      name = argument.substr(2);
+      if (const auto equals = name.find('='); equals != std::string::npos) {
+        inline_value = name.substr(equals + 1);
+        name = name.substr(0, equals);
+      }
     }
     if (flags.count(name)) {
       if (inline_value) {
@@ -63,6 +78,21 @@ std::uint64_t Arguments::number(const std::string& name, std::uint64_t fallback,
   if (status != std::errc() || end != text->data() + text->size() || parsed < min || parsed > max) {
     error_ = "--" + name + ": expected a number from " + std::to_string(min) + " to " +
              std::to_string(max) + ", got '" + *text + "'";
+    return fallback;
+  }
+  return parsed;
+}
+
+double Arguments::decimal(const std::string& name, double fallback, double min, double max) {
+  const auto text = value(name);
+  if (!text) return fallback;
+  double parsed = 0;
+  const auto [end, status] = std::from_chars(text->data(), text->data() + text->size(), parsed);
+  if (status != std::errc() || end != text->data() + text->size() || !(parsed >= min) ||
+      !(parsed <= max)) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%g to %g", min, max);
+    error_ = "--" + name + ": expected a number from " + range + ", got '" + *text + "'";
     return fallback;
   }
   return parsed;

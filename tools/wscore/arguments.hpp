@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A small command-line parser: `--name value`, `--name=value`, boolean `--flag`, positionals.
+// A small command-line parser: `--name value`, `--name=value`, boolean `--flag`, positionals,
+// and one-letter aliases (`-H value`, `-n`) for the options people type most.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,9 @@ class Arguments {
   // error (error() says which).
   Arguments(int argc, char** argv, const std::set<std::string>& with_value,
             const std::set<std::string>& flags);
+  // The same, where `-c` stands for `--short_names[c]` (a value option or a flag).
+  Arguments(int argc, char** argv, const std::set<std::string>& with_value,
+            const std::set<std::string>& flags, const std::map<char, std::string>& short_names);
 
   bool ok() const { return error_.empty(); }
   const std::string& error() const { return error_; }
@@ -28,6 +32,9 @@ class Arguments {
   // A number option, checked against [min, max]; sets error() on failure.
   std::uint64_t number(const std::string& name, std::uint64_t fallback, std::uint64_t min,
                        std::uint64_t max);
+  // A decimal option (such as seconds, "0.5"), checked against [min, max]; sets error() on
+  // failure.
+  double decimal(const std::string& name, double fallback, double min, double max);
 
  private:
   std::multimap<std::string, std::string> values_;

@@ -1,23 +1,30 @@
 // SPDX-License-Identifier: MIT
-// wscore bench URL: a load generator for an echoing WebSocket server. Each connection keeps one
-// message in flight: it sends, waits for the echo (checked byte for byte), and sends the next,
-// until the duration is over. Reports messages/s, bytes/s and round-trip latency percentiles,
-// with a live progress line each second when stderr is a terminal.
+// wscore bench URL: a load generator for an echoing WebSocket server. Every connection opens
+// first (a failure there ends the run before any load, with no table); then each keeps up to
+// --in-flight messages outstanding, either as fast as the echoes come back (closed loop) or on
+// a fixed schedule of --rate messages/s in all (open loop, latency counted from the time each
+// message was due, so a stall shows instead of slowing the load: no coordinated omission).
+// Every echo is checked byte for byte against the message it answers (each carries its
+// sequence number). Reports messages/s, bytes/s and latency percentiles, with a live progress
+// line each second when stderr is a terminal, and every figure as JSON with --json FILE.
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "arguments.hpp"
+#include "bench_report.hpp"
 #include "client_tls.hpp"
 #include "commands.hpp"
+#include "formatting.hpp"
+#include "wake_up_timer.hpp"
 #include "wscore/transport/client.hpp"
 #include "wscore/transport/tls.hpp"
 #include "wscore/uri.hpp"
@@ -29,13 +36,20 @@ constexpr const char* bench_help =
     "usage: wscore bench URL [options]\n"
     "\n"
     "Opens connections to a ws:// or wss:// URL of a server that echoes each message (such as\n"
-    "`wscore serve`), keeps one message in flight on each and checks every echo byte for byte.\n"
-    "Prints messages/s, bytes/s and round-trip latency percentiles. Exit status: 0 when every\n"
-    "connection opened, echoed correctly and closed cleanly, 1 otherwise, 2 on bad usage.\n"
+    "`wscore serve`) and, once every one is open, sends messages on each and checks every echo\n"
+    "byte for byte. Prints messages/s, bytes/s, latency percentiles and how many echoes were\n"
+    "verified. Exit status: 0 when every connection opened, echoed correctly and closed\n"
+    "cleanly; 1 otherwise (a connection that cannot open is reported before any load); 2 on\n"
+    "bad usage.\n"
     "\n"
     "  --connections N       connections (default 16)\n"
+    "  --in-flight K         messages outstanding per connection, at most (default 1)\n"
+    "  --rate N              open loop: N messages/s in all, on a fixed schedule; latency is\n"
+    "                        counted from when each message was due (default: closed loop,\n"
+    "                        the next message as soon as an echo comes back)\n"
     "  --size BYTES          payload of each message (default 125)\n"
     "  --duration S          seconds of load (default 5)\n"
+    "  --json FILE           write every figure to FILE as JSON\n"
     "  --text                send text (valid UTF-8) instead of binary messages\n"
     "  --deflate             offer permessage-deflate (RFC 7692)\n"
     "  --cafile FILE         trust the CA certificates in FILE (default: the system store)\n"
@@ -44,86 +58,97 @@ constexpr const char* bench_help =
 
 using Clock = std::chrono::steady_clock;
 
-// Round-trip times in a log-linear histogram: 16 buckets per power of two of nanoseconds, so a
-// percentile is within about 6% of the truth, in constant memory however long the run.
-class LatencyHistogram {
+std::uint64_t nanoseconds_between(Clock::time_point from, Clock::time_point to) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count()));
+}
+
+// The messages of a run: a fixed ASCII pattern (valid text too) whose first bytes are the
+// message's sequence number in hex, so an echo that is lost, repeated or out of order differs.
+class Messages {
  public:
-  void add(std::uint64_t nanoseconds) {
-    ++counts_[bucket(nanoseconds)];
-    ++total_;
-    max_ = std::max(max_, nanoseconds);
+  explicit Messages(std::size_t size) : message_(size) {
+    for (std::size_t i = 0; i < message_.size(); ++i)
+      message_[i] = static_cast<std::byte>('a' + i % 26);
   }
-  std::uint64_t total() const { return total_; }
-  std::uint64_t max() const { return max_; }
-  // The upper edge of the bucket that holds the given fraction of the samples.
-  std::uint64_t percentile(double fraction) const {
-    const auto wanted = static_cast<std::uint64_t>(fraction * static_cast<double>(total_));
-    std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < counts_.size(); ++i) {
-      seen += counts_[i];
-      if (seen > wanted) return std::min(upper_edge(i), max_);
-    }
-    return max_;
+  ByteView make(std::uint64_t sequence) {
+    stamp(sequence, message_.data());
+    return message_;
+  }
+  bool is_echo_of(ByteView echo, std::uint64_t sequence) const {
+    if (echo.size() != message_.size()) return false;
+    std::byte expected[stamp_size];
+    stamp(sequence, expected);
+    const std::size_t stamped = std::min(stamp_size, message_.size());
+    return std::memcmp(echo.data(), expected, stamped) == 0 &&
+           std::memcmp(echo.data() + stamped, message_.data() + stamped,
+                       message_.size() - stamped) == 0;
   }
 
  private:
-  static constexpr int sub_buckets = 16;
-  static std::size_t bucket(std::uint64_t value) {
-    if (value < sub_buckets) return static_cast<std::size_t>(value);
-    const int exponent = std::bit_width(value) - 5;  // value >> exponent is in [16, 32)
-    return static_cast<std::size_t>(exponent + 1) * sub_buckets + ((value >> exponent) - 16);
+  static constexpr std::size_t stamp_size = 16;
+  void stamp(std::uint64_t sequence, std::byte* out) const {
+    const std::size_t stamped = std::min(stamp_size, message_.size());
+    for (std::size_t i = 0; i < stamped; ++i) {
+      const auto digit = (sequence >> (4 * (stamped - 1 - i))) & 0xf;
+      out[i] = static_cast<std::byte>("0123456789abcdef"[digit]);
+    }
   }
-  static std::uint64_t upper_edge(std::size_t index) {
-    if (index < sub_buckets) return index;
-    const std::size_t exponent = index / sub_buckets - 1;
-    return ((index % sub_buckets + 17) << exponent) - 1;
-  }
-  std::array<std::uint64_t, 64 * sub_buckets> counts_{};
-  std::uint64_t total_ = 0;
-  std::uint64_t max_ = 0;
+  std::vector<std::byte> message_;
+};
+
+struct Outstanding {
+  std::uint64_t sequence;
+  Clock::time_point since;  // sent (closed loop) or due (open loop)
 };
 
 struct Peer {
   std::unique_ptr<transport::Client> client;
-  Clock::time_point sent_at;
+  std::deque<Outstanding> in_flight;
+  std::deque<Clock::time_point> due;  // open loop: messages due, waiting for a free slot
+  std::uint64_t next_sequence = 0;
   bool opened = false;
   bool clean = false;
 };
 
-std::string with_unit(double bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB"};
-  int unit = 0;
-  while (bytes >= 1000 && unit < 3) {
-    bytes /= 1000;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f %s", bytes, units[unit]);
-  return text;
-}
-
 }  // namespace
 
 int bench(int argc, char** argv) {
-  Arguments args(argc, argv, {"connections", "size", "duration", "cafile"},
+  Arguments args(argc, argv,
+                 {"connections", "size", "duration", "cafile", "in-flight", "rate", "json"},
                  {"text", "deflate", "insecure", "help"});
   if (args.has("help")) {
     std::fputs(bench_help, stdout);
     return 0;
   }
-  const auto connections = args.number("connections", 16, 1, 10000);
-  const auto size = args.number("size", 125, 0, 64 << 20);
+  BenchFigures figures;
+  figures.connections = args.number("connections", 16, 1, 10000);
+  figures.size = args.number("size", 125, 0, 64 << 20);
+  figures.in_flight = args.number("in-flight", 1, 1, 100000);
+  figures.rate = args.decimal("rate", 0, 0.001, 1e9);
   const auto duration = std::chrono::seconds(args.number("duration", 5, 1, 86400));
   if (!args.ok() || args.positionals().size() != 1) {
     std::fprintf(stderr, "wscore bench: %s\n(see wscore bench --help)\n",
                  args.ok() ? "expected one URL" : args.error().c_str());
     return 2;
   }
-  const UriParseResult parsed = parse_websocket_uri(args.positionals()[0]);
+  figures.url = args.positionals()[0];
+  figures.text = args.has("text");
+  figures.deflate = args.has("deflate");
+  const UriParseResult parsed = parse_websocket_uri(figures.url);
   if (!parsed.uri) {
     std::fprintf(stderr, "wscore bench: %.*s: %s\n", static_cast<int>(parsed.error.size()),
-                 parsed.error.data(), args.positionals()[0].c_str());
+                 parsed.error.data(), figures.url.c_str());
     return 2;
+  }
+  FILE* json_file = nullptr;
+  if (const auto json_path = args.value("json")) {
+    json_file = std::fopen(json_path->c_str(), "w");
+    if (!json_file) {
+      std::fprintf(stderr, "wscore bench: --json %s: %s\n", json_path->c_str(),
+                   std::strerror(errno));
+      return 2;
+    }
   }
   const auto& url = parsed.uri;
   std::string error;
@@ -137,49 +162,91 @@ int bench(int argc, char** argv) {
   transport::ClientOptions options;
   options.url = *url;
   options.tls = url->secure ? &tls : nullptr;
-  options.connection.max_message_size = std::max<std::uint64_t>(size, 1) + 1024;
+  options.connection.max_message_size = std::max<std::uint64_t>(figures.size, 1) + 1024;
   options.connection.max_frame_size = options.connection.max_message_size;
-  options.connection.deflate.enabled = args.has("deflate");
+  options.connection.deflate.enabled = figures.deflate;
 
-  const MessageType type = args.has("text") ? MessageType::text : MessageType::binary;
-  std::vector<std::byte> payload(size);
-  for (std::size_t i = 0; i < payload.size(); ++i)
-    payload[i] = static_cast<std::byte>('a' + i % 26);  // ASCII: valid text too
-
+  const MessageType type = figures.text ? MessageType::text : MessageType::binary;
+  const bool open_loop = figures.rate > 0;
+  Messages messages(figures.size);
   transport::EventLoop loop;
-  std::vector<Peer> peers(connections);
-  LatencyHistogram latency;
-  std::uint64_t failures = 0;
-  std::string first_failure;
-  bool sending = true;
-  const auto fail = [&](std::string_view why) {
-    if (failures++ == 0) first_failure = std::string(why);
+  std::vector<Peer> peers(figures.connections);
+  std::uint64_t opened = 0;
+  bool loading = false;  // every connection open, load not yet over
+  Clock::time_point start, stop_at, last_echo;
+  std::uint64_t scheduled = 0;  // open loop: messages that have come due, over all connections
+  const auto due_time = [&](std::uint64_t message) {
+    return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                       static_cast<double>(message) / std::max(figures.rate, 1e-9)));
   };
+  const auto fail = [&](std::string_view why) {
+    if (figures.failures++ == 0) figures.first_failure = std::string(why);
+    if (!loading && opened < figures.connections) loop.stop();  // before the load: no table
+  };
+  const auto send_next = [&](Peer& peer, Clock::time_point since) {
+    const std::uint64_t sequence = peer.next_sequence++;
+    peer.client->send(type, messages.make(sequence));
+    peer.in_flight.push_back({sequence, since});
+    ++figures.sent;
+  };
+  // Fills the free slots: at once (closed loop), or with the messages already due (open loop).
+  const auto keep_sending = [&](Peer& peer, Clock::time_point now) {
+    while (loading && peer.in_flight.size() < figures.in_flight) {
+      if (!open_loop) {
+        send_next(peer, now);
+      } else if (!peer.due.empty()) {
+        send_next(peer, peer.due.front());
+        peer.due.pop_front();
+      } else {
+        break;
+      }
+    }
+  };
+  // Open loop: message k of the run is due at start + k/rate, on connection k mod connections;
+  // the timer wakes the loop for the next one.
+  std::unique_ptr<WakeUpTimer> schedule_timer;
+  schedule_timer = std::make_unique<WakeUpTimer>(loop, [&] {
+    const auto now = Clock::now();
+    while (loading && due_time(scheduled) <= now && due_time(scheduled) < stop_at) {
+      Peer& peer = peers[scheduled % peers.size()];
+      peer.due.push_back(due_time(scheduled++));
+      keep_sending(peer, now);
+    }
+    // The last message due before the end has gone: the timer stays off.
+    if (loading && due_time(scheduled) < stop_at) schedule_timer->fire_at(due_time(scheduled));
+  });
+  if (open_loop && !schedule_timer->ok()) {
+    std::fprintf(stderr, "wscore bench: --rate: cannot create a timer\n");
+    return 1;
+  }
 
-  for (Peer& peer : peers) {
+  for (std::size_t index = 0; index < peers.size(); ++index) {
+    Peer& peer = peers[index];
     transport::ClientHandlers handlers;
-    handlers.on_open = [&peer, &payload, type](transport::Client& client,
-                                               const HandshakeResponse&) {
+    handlers.on_open = [&](transport::Client&, const HandshakeResponse&) {
       peer.opened = true;
-      peer.sent_at = Clock::now();
-      client.send(type, payload);
+      if (++opened < figures.connections) return;
+      loading = true;  // the last one: the load starts on every connection at once
+      start = Clock::now();
+      stop_at = start + duration;
+      if (open_loop) schedule_timer->fire_at(start);
+      for (Peer& each : peers)
+        keep_sending(each, start);
     };
     handlers.on_message = [&](transport::Client& client, MessageType got, ByteView data) {
       const auto now = Clock::now();
-      if (got != type || data.size() != payload.size() ||
-          (!data.empty() && std::memcmp(data.data(), payload.data(), data.size()) != 0)) {
+      if (peer.in_flight.empty() || got != type ||
+          !messages.is_echo_of(data, peer.in_flight.front().sequence)) {
         fail("an echo differs from the message sent");
         client.close(close_code::policy_violation, "echo differs");
         return;
       }
-      latency.add(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(now - peer.sent_at).count()));
-      if (sending) {
-        peer.sent_at = now;
-        client.send(type, payload);
-      } else {
-        client.close(close_code::normal, {});
-      }
+      figures.latency.add(nanoseconds_between(peer.in_flight.front().since, now));
+      ++figures.verified;
+      last_echo = now;
+      peer.in_flight.pop_front();
+      keep_sending(peer, now);
+      if (!loading && peer.in_flight.empty()) client.close(close_code::normal, {});
     };
     handlers.on_close = [&peer](transport::Client& client, std::uint16_t code, std::string_view) {
       peer.clean = code == close_code::normal &&
@@ -194,66 +261,74 @@ int bench(int argc, char** argv) {
   }
 
   const bool live = isatty(STDERR_FILENO) == 1;
-  const auto start = Clock::now();
-  auto next_report = start + std::chrono::seconds(1);
+  auto next_report = Clock::now() + std::chrono::seconds(1);
+  auto next_timers = Clock::now();
   std::uint64_t reported = 0;
-  Clock::time_point stop_at = start + duration;
-  Clock::time_point measured_until{};
+  bool load_over = false;
+  Clock::time_point give_up_at = Clock::time_point::max();
   loop.run(std::chrono::milliseconds(20), [&] {
     const auto now = Clock::now();
-    for (Peer& peer : peers)
-      peer.client->check_timers();
-    if (live && sending && now >= next_report) {
-      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
-      std::fprintf(stderr, "\r%3lld s  %10llu msg/s  p50 %llu us   ",
-                   static_cast<long long>(seconds),
-                   static_cast<unsigned long long>(latency.total() - reported),
-                   static_cast<unsigned long long>(latency.percentile(0.5) / 1000));
-      reported = latency.total();
+    if (now >= next_timers) {  // the driver's deadlines: the handshake timeout among them
+      for (Peer& peer : peers)
+        peer.client->check_timers();
+      next_timers = now + std::chrono::milliseconds(20);
+    }
+    if (live && loading && now >= next_report) {
+      std::fprintf(stderr, "\r%3lld s  %10llu msg/s  p50 %s   ",
+                   static_cast<long long>(
+                       std::chrono::duration_cast<std::chrono::seconds>(now - start).count()),
+                   static_cast<unsigned long long>(figures.verified - reported),
+                   format_duration(static_cast<double>(figures.latency.percentile(0.5))).c_str());
+      reported = figures.verified;
       next_report += std::chrono::seconds(1);
     }
-    if (sending && now >= stop_at) {
-      // Each connection closes once its message in flight comes back.
-      sending = false;
-      measured_until = now;
-      stop_at = now + std::chrono::seconds(5);
+    if (loading && now >= stop_at) {
+      // Each connection closes once what it has in flight comes back.
+      loading = false;
+      load_over = true;
+      give_up_at = now + std::chrono::seconds(5);
+      for (Peer& peer : peers) {
+        figures.behind += peer.due.size();  // due, never sent: the load fell behind
+        if (peer.in_flight.empty()) peer.client->close(close_code::normal, {});
+      }
     }
     const bool all_finished = std::all_of(peers.begin(), peers.end(),
                                           [](const Peer& peer) { return peer.client->finished(); });
-    if (all_finished || (!sending && now >= stop_at)) loop.stop();
+    if (all_finished || now >= give_up_at) loop.stop();
   });
   if (live) std::fputs("\r\033[K", stderr);
-  if (measured_until == Clock::time_point{}) measured_until = Clock::now();
 
-  const double seconds = std::chrono::duration<double>(measured_until - start).count();
-  const std::uint64_t messages = latency.total();
-  const double bytes = static_cast<double>(messages) * static_cast<double>(size);
-  const auto opened =
-      std::count_if(peers.begin(), peers.end(), [](const Peer& p) { return p.opened; });
-  const auto clean =
-      std::count_if(peers.begin(), peers.end(), [](const Peer& p) { return p.clean; });
-  const auto micros = [&](double fraction) {
-    return static_cast<double>(latency.percentile(fraction)) / 1000.0;
-  };
-  std::printf("wscore bench %s: %llu connections, %llu-byte %s messages%s, %.1f s\n",
-              args.positionals()[0].c_str(), static_cast<unsigned long long>(connections),
-              static_cast<unsigned long long>(size), type == MessageType::text ? "text" : "binary",
-              args.has("deflate") ? ", permessage-deflate offered" : "", seconds);
-  std::printf("messages   %llu echoed, %.0f/s\n", static_cast<unsigned long long>(messages),
-              static_cast<double>(messages) / seconds);
-  std::printf("bytes      %s each way, %s/s each way\n", with_unit(bytes).c_str(),
-              with_unit(bytes / seconds).c_str());
-  std::printf("latency    p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us\n",
-              micros(0.5), micros(0.9), micros(0.99), micros(0.999),
-              static_cast<double>(latency.max()) / 1000.0);
-  std::printf("connections %lld opened, %lld closed cleanly, %llu failures%s%s\n",
-              static_cast<long long>(opened), static_cast<long long>(clean),
-              static_cast<unsigned long long>(failures), failures ? ": " : "",
-              first_failure.c_str());
-  std::fflush(stdout);
-  if (failures) std::fprintf(stderr, "wscore bench: %s\n", first_failure.c_str());
-  const bool ok = failures == 0 && opened == static_cast<std::ptrdiff_t>(connections) &&
-                  clean == static_cast<std::ptrdiff_t>(connections) && messages > 0;
+  if (!load_over && opened < figures.connections) {
+    // A connection never opened: say why, and print no table of figures never measured.
+    const std::string why =
+        figures.failures ? figures.first_failure : "not every connection opened";
+    std::fprintf(stderr, "wscore bench: %llu of %llu connections opened: %s\n",
+                 static_cast<unsigned long long>(opened),
+                 static_cast<unsigned long long>(figures.connections), why.c_str());
+    if (json_file) {
+      std::string out = "{\"url\":";
+      append_json_string(out, figures.url);
+      out += ",\"error\":";
+      append_json_string(out, why);
+      out += "}\n";
+      std::fputs(out.c_str(), json_file);
+      std::fclose(json_file);
+    }
+    return 1;
+  }
+  const auto end = std::max(last_echo, std::min(stop_at, Clock::now()));
+  figures.seconds = std::chrono::duration<double>(end - start).count();
+  figures.opened = opened;
+  figures.clean = static_cast<std::uint64_t>(
+      std::count_if(peers.begin(), peers.end(), [](const Peer& p) { return p.clean; }));
+  print_bench_table(figures);
+  if (json_file) {
+    std::fputs(bench_json(figures).c_str(), json_file);
+    std::fclose(json_file);
+  }
+  if (figures.failures) std::fprintf(stderr, "wscore bench: %s\n", figures.first_failure.c_str());
+  const bool ok = figures.failures == 0 && figures.clean == figures.connections &&
+                  figures.verified > 0 && figures.verified == figures.sent;
   return ok ? 0 : 1;
 }
 

@@ -51,7 +51,8 @@ class Client::Impl final : public SocketSession::Owner {
         handlers_(std::move(handlers)),
         address_index_(socket.address_index),
         session_(loop, stream_for(options_, socket.fd), make_driver(loop), *this, read_buffer_,
-                 SocketSession::Start::connecting) {}
+                 options_.connected_socket >= 0 ? SocketSession::Start::connected
+                                                : SocketSession::Start::connecting) {}
 
   void on_event(const Event& event) override {
     std::visit(
@@ -77,8 +78,12 @@ class Client::Impl final : public SocketSession::Owner {
                                       fragment.message_finished);
               }
             },
-            [](const PingReceived&) {},  // answered by the core
-            [](const PongReceived&) {},
+            [&](const PingReceived& ping) {  // answered by the core
+              if (handlers_.on_ping) handlers_.on_ping(client_, ping.data);
+            },
+            [&](const PongReceived& pong) {
+              if (handlers_.on_pong) handlers_.on_pong(client_, pong.data);
+            },
             [&](const CloseReceived& close) { report_close(close.code, close.reason); },
             [&](const ProtocolError& error) { report_close(error.code, error.what()); },
             [&](const ConnectionLost& lost) {
@@ -95,7 +100,8 @@ class Client::Impl final : public SocketSession::Owner {
   void on_socket_closed(std::string_view) override {}
 
   std::optional<Stream> next_stream(int) override {
-    // Try the next address the host resolves to, if there is one.
+    // Try the next address the host resolves to, if there is one (none for a given socket).
+    if (options_.connected_socket >= 0) return std::nullopt;
     const SocketResult next = connect_tcp(options_.url.host, options_.url.port, address_index_ + 1);
     if (next.fd < 0) return std::nullopt;
     address_index_ = next.address_index;
@@ -110,12 +116,16 @@ class Client::Impl final : public SocketSession::Owner {
     random_.fill(nonce);
     const std::vector<std::string_view> subprotocols(options_.subprotocols.begin(),
                                                      options_.subprotocols.end());
+    std::vector<HttpHeader> extra_headers;
+    for (const auto& [name, value] : options_.extra_headers)
+      extra_headers.push_back({name, value});
     ClientHandshake handshake{};
     handshake.request.host = options_.url.host_header;
     handshake.request.target = options_.url.resource_name;
     handshake.request.origin = options_.origin;
     handshake.request.subprotocols = subprotocols;
     handshake.request.extensions = options_.extensions;
+    handshake.request.extra_headers = extra_headers;
     handshake.nonce = nonce;
     return Driver::client(
         handshake, options_.connection, [this](MutableByteView out) { random_.fill(out); },
@@ -144,7 +154,17 @@ std::unique_ptr<Client> Client::connect(EventLoop& loop, ClientOptions options,
     error = "wss:// needs a TLS configuration";
     return nullptr;
   }
-  SocketResult socket = connect_tcp(options.url.host, options.url.port);
+  SocketResult socket;
+  if (options.connected_socket >= 0) {
+    socket.fd = options.connected_socket;
+    if (!set_nonblocking(socket.fd)) {
+      error = "cannot use the connected socket";
+      return nullptr;
+    }
+    set_nodelay(socket.fd);
+  } else {
+    socket = connect_tcp(options.url.host, options.url.port);
+  }
   if (socket.fd < 0) {
     error = socket.error;
     return nullptr;
@@ -177,6 +197,12 @@ SendStatus Client::send(MessageType type, ByteView data) {
   }
   impl_->session().pump();
   return buffered_amount() == 0 ? SendStatus::sent : SendStatus::buffered;
+}
+
+bool Client::ping(ByteView data) {
+  if (!open() || impl_->session().driver().ping(data) != ApiError::none) return false;
+  impl_->session().pump();
+  return true;
 }
 
 void Client::close(std::uint16_t code, std::string_view reason) {

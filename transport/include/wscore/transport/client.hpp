@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wscore/driver.hpp"
@@ -30,6 +31,12 @@ struct ClientOptions {
   std::string extensions;  ///< Sec-WebSocket-Extensions offer, or empty
   /// The Origin header's value; empty: none.
   std::string origin;
+  /// More request header fields (name, value), written after the others; the core refuses the
+  /// request if one is not a valid field (is_valid_header()).
+  std::vector<std::pair<std::string, std::string>> extra_headers;
+  /// A connected socket to run the connection over instead of connecting to `url` (a tunnel
+  /// the caller opened, such as an HTTP CONNECT proxy's); the client takes it over. -1: none.
+  int connected_socket = -1;
   /// The core's options (limits, delivery, permessage-deflate).
   ConnectionOptions connection;
   const TlsClientConfig* tls = nullptr;  ///< required for wss://; must outlive the client
@@ -49,6 +56,10 @@ struct ClientHandlers {
   std::function<void(Client&, MessageType, ByteView)> on_message;
   /// With ConnectionOptions::delivery == streaming: each piece of a message as it arrives.
   std::function<void(Client&, MessageType, ByteView, bool message_finished)> on_fragment;
+  /// A Ping from the server (already answered by the core) and a Pong (solicited or not): the
+  /// payload, valid during the call only.
+  std::function<void(Client&, ByteView)> on_ping;
+  std::function<void(Client&, ByteView)> on_pong;
   /// Once opened, once, with the close code the core reported: CloseReceived (the peer's),
   /// ProtocolError (the one we sent) or ConnectionLost (with the reason). `reason` is valid
   /// during the call only.
@@ -71,6 +82,9 @@ class Client {
   /// Sends a message (`data` is copied); dropped unless the connection is open, or when the
   /// outbound buffer is over DriverPolicy::max_outbound_buffer.
   SendStatus send(MessageType type, ByteView data);
+  /// Sends a Ping with `data` (at most 125 bytes, copied); false unless the connection is open
+  /// and the core took it.
+  bool ping(ByteView data);
   /// Starts the close handshake with `code` and `reason` (copied); on_close() follows.
   void close(std::uint16_t code, std::string_view reason);
   /// True while the connection is open (after on_open(), before the close).
