@@ -38,6 +38,7 @@ constexpr ReasonPhrase reason_phrases[] = {
     {200, "OK"},
     {301, "Moved Permanently"},
     {302, "Found"},
+    {304, "Not Modified"},
     {307, "Temporary Redirect"},
     {308, "Permanent Redirect"},
     {400, "Bad Request"},

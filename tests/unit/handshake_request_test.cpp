@@ -681,6 +681,7 @@ TEST(HandshakeRequest, ErrorResponseWithExtraHeaders) {
 
 TEST(HandshakeRequest, ErrorResponseReasonPhrases) {
   const std::pair<int, std::string_view> expected[] = {
+      {304, "Not Modified"},  // RFC 9110 §15.4.5 (wscore serve --static)
       {400, "Bad Request"},
       {403, "Forbidden"},
       {404, "Not Found"},
