@@ -19,6 +19,9 @@
 #include "wscore/transport/certificate.hpp"
 #include "wscore/transport/server.hpp"
 #include "wscore/transport/tls.hpp"
+#ifdef WSCORE_HAVE_URING
+#include "wscore/uring/server.hpp"
+#endif
 
 namespace wscore::cli {
 namespace {
@@ -38,6 +41,8 @@ constexpr const char* serve_help =
     "  --plain                  serve ws:// without TLS\n"
     "  --cert FILE --key FILE   certificate chain and private key (PEM or DER)\n"
     "  --threads N              event loops, one per thread (default: number of cores)\n"
+    "  --io epoll|uring         the event loops: epoll (default) or io_uring (plain ws:// only;\n"
+    "                           where io_uring is unavailable it exits 2: use --io epoll)\n"
     "  --max-message BYTES      largest message accepted (default 16777216); over it: 1009\n"
     "  --max-frame BYTES        largest frame accepted (default 16777216); over it: 1009\n"
     "  --max-connections N      refuse connections over this (default 100000)\n"
@@ -78,12 +83,33 @@ void return_large_buffers_to_the_system() {
 }
 }  // namespace
 
+namespace {
+// The server on the event loops --io names.
+std::unique_ptr<transport::Server> create_server(const std::string& io,
+                                                 transport::ServerOptions options,
+                                                 std::string& error) {
+  if (io == "uring") {
+#ifdef WSCORE_HAVE_URING
+    if (const std::string why = uring::unavailable_reason(); !why.empty()) {
+      error = why + "; --io epoll serves without it";
+      return nullptr;
+    }
+    return uring::create_server(std::move(options), error);
+#else
+    error = "--io uring: this build has no io_uring transport (liburing-dev was not found)";
+    return nullptr;
+#endif
+  }
+  return transport::Server::create(std::move(options), error);
+}
+}  // namespace
+
 int serve(int argc, char** argv) {
   Arguments args(argc, argv,
                  {"host", "port", "cert", "key", "threads", "max-message", "max-frame",
                   "max-connections", "max-connections-per-address", "max-handshakes",
                   "max-outbound", "handshake-timeout", "idle-timeout", "pong-timeout",
-                  "close-timeout", "progress-timeout", "static", "subprotocol"},
+                  "close-timeout", "progress-timeout", "static", "subprotocol", "io"},
                  {"plain", "no-deflate", "verbose", "help", "access-log", "log-json"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
@@ -125,6 +151,17 @@ int serve(int argc, char** argv) {
       return 2;
     }
     options.connection.subprotocols.push_back(subprotocol);
+  }
+  const std::string io = args.value("io").value_or("epoll");
+  if (io != "epoll" && io != "uring") {
+    std::fprintf(stderr, "wscore serve: --io is epoll or uring, not '%s'\n", io.c_str());
+    return 2;
+  }
+  if (io == "uring" && !plain) {
+    std::fprintf(stderr,
+                 "wscore serve: --io uring serves plain ws:// only (add --plain); TLS is served "
+                 "with --io epoll\n");
+    return 2;
   }
   auto context = std::make_unique<ServeContext>();
   if (const auto root = args.value("static")) {
@@ -194,7 +231,7 @@ int serve(int argc, char** argv) {
   }
   ShutdownOnSignal signals;  // before any thread starts, so every thread inherits the mask
   std::string error;
-  auto server = transport::Server::create(std::move(options), error);
+  auto server = create_server(io, std::move(options), error);
   if (!server) {
     std::fprintf(stderr, "wscore serve: %s\n", error.c_str());
     return 2;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "admission.hpp"
 #include "server_connection.hpp"
 #include "wscore/transport/socket.hpp"
 
@@ -55,14 +56,8 @@ void Server::Loop::accept_all() {
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE) {
-        // Out of descriptors: free the spare one to accept-and-close the peer, so the listener
-        // does not stay readable forever and spin the loop.
-        if (spare_fd_ >= 0) close(spare_fd_);
-        const int refused = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (refused >= 0) close(refused);
-        spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
         // accept() reports EMFILE before it looks at the queue: stop once it is empty.
-        if (refused < 0) return;
+        if (!refuse_with_spare_descriptor(listen_fd_, spare_fd_)) return;
         ++counters_->refused;
         log("refused a connection: out of file descriptors");
         continue;
@@ -87,33 +82,15 @@ void Server::Loop::accept_all() {
 }
 
 std::optional<std::string> Server::Loop::refusal(const PeerAddress& peer) {
-  const ServerPolicy& policy = options_.policy;
-  if (shutting_down_) return "shutting down";
-  if (counters_->open_connections >= policy.max_connections) {
-    return std::to_string(policy.max_connections) + " connections open";
-  }
-  if (policy.max_handshakes != 0 && counters_->handshakes >= policy.max_handshakes) {
-    return std::to_string(policy.max_handshakes) + " handshakes in progress";
-  }
-  if (policy.max_connections_per_address != 0 &&
-      !counters_->addresses.try_add(peer, policy.max_connections_per_address)) {
-    return std::to_string(policy.max_connections_per_address) + " open from that address";
-  }
-  return std::nullopt;
+  return transport::refusal(options_.policy, *counters_, peer, shutting_down_);
 }
 
 void Server::Loop::retire(ServerConnection* connection) {
   // Swap-remove from the live list; delete after this iteration (epoll may still hold events
   // for it in the current batch).
-  ServerConnection* last = connections_.back();
-  connections_[connection->slot] = last;
-  last->slot = connection->slot;
-  connections_.pop_back();
+  remove_live(connections_, connection);
   retired_.push_back(connection);
-  --counters_->open_connections;
-  if (options_.policy.max_connections_per_address != 0) {
-    counters_->addresses.remove(connection->peer());
-  }
+  note_closed(options_.policy, *counters_, connection->peer());
   if (retired_.size() == 1) {
     events_.post([this] {
       for (ServerConnection* retired : retired_)

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "peer_address.hpp"
+#include "server_session.hpp"
 #include "wscore/transport/event_loop.hpp"
 #include "wscore/transport/server.hpp"
 #include "wscore/transport/tls.hpp"
@@ -26,7 +27,7 @@ struct SharedCounters {
 
 class ServerConnection;
 
-class Server::Loop final : public IoHandler {
+class Server::Loop final : public IoHandler, public ServerLoopContext {
  public:
   Loop(Server& server, const ServerOptions& options, unsigned index, int listen_fd,
        std::shared_ptr<SharedCounters> counters);
@@ -38,10 +39,10 @@ class Server::Loop final : public IoHandler {
   void post(std::function<void()> task) { events_.post(std::move(task)); }
 
   EventLoop& events() { return events_; }
-  const ServerOptions& options() const { return options_; }
-  ServerApplication& application() { return *application_; }
+  const ServerOptions& options() const override { return options_; }
+  ServerApplication& application() override { return *application_; }
   TlsServerConfig* tls() { return tls_.get(); }
-  SharedCounters& counters() { return *counters_; }
+  SharedCounters& counters() override { return *counters_; }
   std::uint64_t now_ms() const { return events_.now_ms(); }
   // A read buffer shared by every connection of this loop: the core copies what it keeps.
   MutableByteView read_buffer() { return read_buffer_; }

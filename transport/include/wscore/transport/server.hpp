@@ -195,20 +195,22 @@ struct ServerStats {
 };
 
 /// A WebSocket server (see the file's comment): create(), run(), shutdown() from anywhere.
+/// Server::create() runs it on epoll; another transport (wscore::uring) makes one that runs its
+/// own event loops behind the same interface, for the same applications.
 class Server {
  public:
   /// Binds every listener now, so "port in use" is reported before run(). On failure returns
   /// nullptr and sets `error` to one line.
   static std::unique_ptr<Server> create(ServerOptions options, std::string& error);
   /// Frees the event loops with their connections and listeners; after run() has returned.
-  ~Server();
+  virtual ~Server();
 
   /// Runs the event loops (loop 0 on the calling thread) until shutdown() has finished.
-  void run();
+  virtual void run();
   /// Graceful shutdown, from any thread or a signal-watching thread: stop accepting, close every
   /// open connection as going away (Driver::shut_down), wait for the close handshakes up to
   /// close_timeout, then return from run().
-  void shutdown();
+  virtual void shutdown();
 
   /// The port the listeners are bound to (the chosen one when ServerOptions::port was 0).
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
@@ -217,17 +219,21 @@ class Server {
   /// Runs `task` on every event loop with its application (for broadcasts across loops).
   /// It is posted (EventLoop::post()) to each loop, a copy each, and runs later on that loop's
   /// thread: what it captures must live until then.
-  void for_each_application(const std::function<void(ServerApplication&)>& task);
+  virtual void for_each_application(const std::function<void(ServerApplication&)>& task);
 
   /// One event loop with its listener, connections and application (server internals).
   class Loop;
 
- private:
+ protected:
+  /// For another transport's server: it fills in the options, counters and port, and runs its
+  /// own loops.
   Server() = default;
-  ServerOptions options_;
-  std::shared_ptr<SharedCounters> counters_;
+  ServerOptions options_;                     ///< what every loop reads
+  std::shared_ptr<SharedCounters> counters_;  ///< summed over every loop (stats())
+  std::uint16_t port_ = 0;                    ///< what port() says
+
+ private:
   std::vector<std::unique_ptr<Loop>> loops_;
-  std::uint16_t port_ = 0;
 };
 
 }  // namespace wscore::transport
