@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { ServerUnderTest, temporaryDirectory } from './support.mjs';
+import { ServerUnderTest, temporaryDirectory, tlsUnavailable } from './support.mjs';
 
 const artifacts = process.argv[3] ?? temporaryDirectory();
 mkdirSync(artifacts, { recursive: true });
@@ -30,7 +30,8 @@ describe('Chromium on the demo page', () => {
   let browser;
 
   before(async () => {
-    server = await ServerUnderTest.start({ tls: true });
+    // Over io_uring there is no TLS yet: the page is then served over http and ws://.
+    server = await ServerUnderTest.start({ tls: !tlsUnavailable });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
@@ -58,7 +59,7 @@ describe('Chromium on the demo page', () => {
     // The certificate is self-signed: trusted for this context only.
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
-    await page.goto(`https://localhost:${server.port}/`);
+    await page.goto(`${server.tls ? 'https' : 'http'}://localhost:${server.port}/`);
     return page;
   }
 

@@ -136,3 +136,19 @@ void BufferRing::give_back(std::uint16_t id) noexcept {
 }
 
 }  // namespace wscore::uring
+
+namespace wscore::uring {
+
+void BufferRing::release_pages_if_quiet() noexcept {
+  const bool quiet = filled_since_check_ < buffer_size_;
+  if (filled_since_check_ > 0) released_ = false;
+  filled_since_check_ = 0;
+  if (!quiet || released_ || memory_ == nullptr) return;
+  // Every buffer is empty: the kernel fills one only while we are in the kernel (io_uring_enter,
+  // or the task work at a system call's return), and posts its completion at once, and none
+  // waits. A page it writes after this call is simply backed again.
+  madvise(memory_, buffer_size_ * count_, MADV_DONTNEED);
+  released_ = true;
+}
+
+}  // namespace wscore::uring

@@ -76,11 +76,18 @@ class BufferRing {
   BufferRing(const BufferRing&) = delete;
   BufferRing& operator=(const BufferRing&) = delete;
 
+  // The `length` bytes a receive put into buffer `id`.
   [[nodiscard]] MutableByteView bytes(std::uint16_t id, std::size_t length) noexcept {
+    filled_since_check_ += length;
     return {memory_ + std::size_t{id} * buffer_size_, length};
   }
   // Hands buffer `id` back to the kernel.
   void give_back(std::uint16_t id) noexcept;
+  // Called now and then (after the loop's tick) while every buffer is given back and no
+  // completion waits to be read (it might name a filled buffer): when less than one
+  // buffer's worth was received since the last call, the buffers' pages go back to the system
+  // (a loop that has gone quiet holds no receive memory; a busy one keeps its pages).
+  void release_pages_if_quiet() noexcept;
 
  private:
   io_uring_buf_ring* ring_ = nullptr;
@@ -88,6 +95,8 @@ class BufferRing {
   std::size_t ring_bytes_ = 0;
   std::uint16_t count_;
   std::size_t buffer_size_;
+  std::size_t filled_since_check_ = 0;
+  bool released_ = true;  // no page written since the last release
 };
 
 }  // namespace wscore::uring

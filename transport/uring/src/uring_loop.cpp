@@ -21,11 +21,13 @@ namespace {
 // Submission entries: a full queue is submitted early (Ring::next_entry), so this bounds only
 // how many operations one submission carries.
 constexpr unsigned ring_entries = 1024;
-// Buffers the receives share: enough for every connection that has bytes in one iteration (a
-// receive without one ends with ENOBUFS and is armed again), each large enough that a 64 KiB
-// message arrives whole and is parsed where it is. Untouched pages cost nothing.
-constexpr std::uint16_t receive_buffers = 64;
-constexpr std::size_t receive_buffer_size = 128 * 1024;
+// Buffers the receives share: enough for the connections that have bytes in one iteration (a
+// receive that finds none ends with ENOBUFS and is armed again), 4 MiB in all, since the kernel
+// uses them in turn and so writes into every one under load (the pages go back to the system
+// when the loop is quiet: BufferRing::release_pages_if_quiet). A larger message arrives in
+// several and is put together by the core.
+constexpr std::uint16_t receive_buffers = 128;
+constexpr std::size_t receive_buffer_size = 32 * 1024;
 constexpr long tick_nanoseconds = 100'000'000;  // the deadlines' timer, as epoll's tick
 constexpr unsigned completions_per_batch = 256;
 
@@ -96,6 +98,12 @@ void UringLoop::run() {
   io_uring_cqe* batch[completions_per_batch];
   io_uring_cqe copies[completions_per_batch];
   while (!stopped_) {
+    // Only while no completion waits: one may name a buffer the kernel has filled, whose bytes
+    // a release would wipe.
+    if (release_due_ && io_uring_cq_ready(ring_->get()) == 0) {
+      release_due_ = false;
+      buffers_->release_pages_if_quiet();
+    }
     submit_sends();
     free_finished();
     // One submission for everything this iteration queued, and the wait for what comes next.
@@ -225,6 +233,7 @@ void UringLoop::tick() {
   // A copy: a deadline may retire a connection and reorder the list.
   for (UringConnection* connection : std::vector<UringConnection*>(connections_))
     connection->tick();
+  release_due_ = true;
   if (shutting_down_ && (connections_.empty() || now_ >= shutdown_deadline_)) {
     for (UringConnection* connection : std::vector<UringConnection*>(connections_))
       connection->give_up("shutdown timeout");

@@ -91,6 +91,7 @@ class UringLoop final : public transport::ServerLoopContext {
   bool accepting_ = false;  // the multishot accept is armed
   bool shutting_down_ = false;
   bool stopped_ = false;
+  bool release_due_ = false;  // the tick asks for BufferRing::release_pages_if_quiet()
   Milliseconds shutdown_deadline_{0};
 };
 
