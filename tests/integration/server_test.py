@@ -121,6 +121,31 @@ def upgraded_socket(port, receive_buffer=65536, ssl_context=None, path="/"):
     return s
 
 
+def refuse_io_uring(errno_value):
+    """A preexec_fn: a seccomp filter that fails io_uring_setup(2) with `errno_value` in the
+    child, as a container runtime's profile does (the syscall is 425 on every architecture)."""
+    import ctypes
+    import struct
+
+    def preexec():
+        load_nr, jump_eq, ret = 0x20, 0x15, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_RET|K
+        instructions = [(load_nr, 0, 0, 0), (jump_eq, 0, 1, 425),
+                        (ret, 0, 0, 0x00050000 | errno_value), (ret, 0, 0, 0x7fff0000)]
+        code = b"".join(struct.pack("HBBI", *i) for i in instructions)
+        buffer = ctypes.create_string_buffer(code)
+
+        class Program(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        program = Program(len(instructions), ctypes.addressof(buffer))
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong,
+                               ctypes.c_ulong]
+        if libc.prctl(38, 1, None, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(program), 0, 0):
+            raise OSError(ctypes.get_errno(), "seccomp")  # PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP
+    return preexec
+
+
 def run(coroutine):
     return asyncio.run(asyncio.wait_for(coroutine, 120))
 
@@ -719,10 +744,36 @@ class VersionTest(unittest.TestCase):
 
 
 class BadInputTest(unittest.TestCase):
-    def serve(self, *args, env=None):
+    def serve(self, *args, env=None, preexec_fn=None):
         return subprocess.run([WSCORE, "serve", "--host", "127.0.0.1", "--port", str(free_port()),
                                *args], capture_output=True, text=True, timeout=30,
-                              env=dict(os.environ, **(env or {})))
+                              env=dict(os.environ, **(env or {})), preexec_fn=preexec_fn)
+
+    def test_io_uring_refused_by_the_system_exits_2_with_the_reason_and_epoll_still_serves(self):
+        import errno
+        for refusal, words in ((errno.EPERM, "Operation not permitted"),
+                               (errno.ENOSYS, "Function not implemented")):
+            # (--max-connections under the descriptor limit: no warning line beside the error)
+            result = self.serve("--plain", "--io", "uring", "--max-connections", "1000",
+                                preexec_fn=refuse_io_uring(refusal))
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+            self.assertIn("io_uring is unavailable", result.stderr)
+            self.assertIn(words, result.stderr)
+            self.assertIn("--io epoll", result.stderr)
+        # The fallback it names works under the same refusal.
+        with Server(preexec_fn=refuse_io_uring(errno.EPERM)) as server:
+            self.assertIn("serving", server.banner)
+            self.assertEqual(server.stop()[0], 0)
+
+    def test_io_uring_without_plain_and_an_unknown_io_are_refused(self):
+        result = self.serve("--io", "uring")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--plain", result.stderr)
+        self.assertIn("--io epoll", result.stderr)
+        result = self.serve("--plain", "--io", "kqueue")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("epoll or uring", result.stderr)
 
     def test_missing_certificate_file(self):
         result = self.serve("--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem")
