@@ -90,30 +90,56 @@ io_uring_sqe* Ring::next_entry() {
   return entry;
 }
 
-BufferRing::BufferRing(Ring& ring, std::uint16_t count, std::size_t buffer_size, std::string& error)
-    : count_(count), buffer_size_(buffer_size) {
+namespace {
+// Not in liburing 2.3's headers: the registration flag for incremental consumption and the
+// completion flag that says the kernel goes on filling the buffer (Linux 6.12).
+constexpr std::uint16_t buffer_ring_incremental = 2;       // IOU_PBUF_RING_INC
+constexpr std::uint32_t completion_buffer_more = 1U << 4;  // IORING_CQE_F_BUF_MORE
+// Incremental: a few large buffers (a 64 KiB message fits in one, most of the time); else one
+// small buffer per receive, enough of them for the connections that have bytes in one
+// iteration (a receive that finds none ends with ENOBUFS and is armed again).
+constexpr std::size_t incremental_buffer_size = 512 * 1024;
+constexpr std::size_t per_receive_buffer_size = 32 * 1024;
+}  // namespace
+
+BufferRing::BufferRing(Ring& ring, std::size_t pool_bytes, std::string& error)
+    : pool_bytes_(pool_bytes) {
   // Anonymous mappings: pages are only backed once the kernel writes into them.
+  void* buffers =
+      mmap(nullptr, pool_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (buffers == MAP_FAILED) {
+    error = std::string("receive buffers: mmap: ") + std::strerror(errno);
+    return;
+  }
+  memory_ = static_cast<std::byte*>(buffers);
+  std::string incremental_error;
+  if (register_ring(ring, true, incremental_error)) return;
+  register_ring(ring, false, error);
+}
+
+bool BufferRing::register_ring(Ring& ring, bool incremental, std::string& error) {
+  incremental_ = incremental;
+  buffer_size_ = incremental ? incremental_buffer_size : per_receive_buffer_size;
+  count_ = static_cast<std::uint16_t>(pool_bytes_ / buffer_size_);
   ring_bytes_ = sizeof(io_uring_buf) * count_;
   void* ring_memory =
       mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-  void* buffers = mmap(nullptr, buffer_size_ * count_, PROT_READ | PROT_WRITE,
-                       MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-  if (ring_memory == MAP_FAILED || buffers == MAP_FAILED) {
-    error = std::string("receive buffers: mmap: ") + std::strerror(errno);
-    if (ring_memory != MAP_FAILED) munmap(ring_memory, ring_bytes_);
-    if (buffers != MAP_FAILED) munmap(buffers, buffer_size_ * count_);
-    return;
+  if (ring_memory == MAP_FAILED) {
+    error = std::string("receive buffer ring: mmap: ") + std::strerror(errno);
+    return false;
   }
-  ring_ = static_cast<io_uring_buf_ring*>(ring_memory);
-  memory_ = static_cast<std::byte*>(buffers);
   io_uring_buf_reg registration{};
-  registration.ring_addr = reinterpret_cast<std::uintptr_t>(ring_);
+  registration.ring_addr = reinterpret_cast<std::uintptr_t>(ring_memory);
   registration.ring_entries = count_;
   registration.bgid = group;
+  registration.pad = incremental ? buffer_ring_incremental : 0;  // `flags` in newer headers
   if (const int result = io_uring_register_buf_ring(ring.get(), &registration, 0); result < 0) {
+    munmap(ring_memory, ring_bytes_);
     error = std::string("io_uring_register_buf_ring: ") + std::strerror(-result);
-    return;
+    return false;
   }
+  ring_ = static_cast<io_uring_buf_ring*>(ring_memory);
+  consumed_.assign(incremental ? count_ : 0, 0);
   io_uring_buf_ring_init(ring_);
   for (std::uint16_t id = 0; id < count_; ++id) {
     io_uring_buf_ring_add(ring_, memory_ + std::size_t{id} * buffer_size_,
@@ -121,12 +147,34 @@ BufferRing::BufferRing(Ring& ring, std::uint16_t count, std::size_t buffer_size,
                           id);
   }
   io_uring_buf_ring_advance(ring_, count_);
+  return true;
 }
 
 BufferRing::~BufferRing() {
   // After the ring is gone (it is unregistered with it).
   if (ring_ != nullptr) munmap(ring_, ring_bytes_);
-  if (memory_ != nullptr) munmap(memory_, buffer_size_ * count_);
+  if (memory_ != nullptr) munmap(memory_, pool_bytes_);
+}
+
+BufferRing::Received BufferRing::received(std::uint32_t flags, std::size_t length) noexcept {
+  Received received;
+  received.id = static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
+  std::size_t offset = 0;
+  if (incremental_) {
+    // The kernel goes on where the buffer's last receive ended.
+    offset = consumed_[received.id];
+    consumed_[received.id] += static_cast<std::uint32_t>(length);
+    received.last = !(flags & completion_buffer_more);
+  }
+  filled_since_check_ += length;
+  received.bytes = {memory_ + std::size_t{received.id} * buffer_size_ + offset, length};
+  return received;
+}
+
+void BufferRing::done(const Received& received) noexcept {
+  if (!received.last) return;
+  if (incremental_) consumed_[received.id] = 0;
+  give_back(received.id);
 }
 
 void BufferRing::give_back(std::uint16_t id) noexcept {
@@ -135,19 +183,15 @@ void BufferRing::give_back(std::uint16_t id) noexcept {
   io_uring_buf_ring_advance(ring_, 1);
 }
 
-}  // namespace wscore::uring
-
-namespace wscore::uring {
-
 void BufferRing::release_pages_if_quiet() noexcept {
-  const bool quiet = filled_since_check_ < buffer_size_;
+  const bool quiet = filled_since_check_ < per_receive_buffer_size;
   if (filled_since_check_ > 0) released_ = false;
   filled_since_check_ = 0;
   if (!quiet || released_ || memory_ == nullptr) return;
-  // Every buffer is empty: the kernel fills one only while we are in the kernel (io_uring_enter,
-  // or the task work at a system call's return), and posts its completion at once, and none
-  // waits. A page it writes after this call is simply backed again.
-  madvise(memory_, buffer_size_ * count_, MADV_DONTNEED);
+  // No buffer holds bytes still to parse: the kernel fills one only while we are in the kernel
+  // (io_uring_enter, or the task work at a system call's return) and posts the completion at
+  // once, and none waits. A page it writes after this call is simply backed again.
+  madvise(memory_, pool_bytes_, MADV_DONTNEED);
   released_ = true;
 }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "wscore/bytes.hpp"
 
@@ -67,34 +68,49 @@ class Ring {
 
 // Buffers the kernel picks from for each multishot receive (IORING_OP_RECV with
 // IOSQE_BUFFER_SELECT): a connection holds one only from the completion until its bytes have
-// been parsed, so an idle connection holds none.
+// been parsed, so an idle connection holds none. Where the kernel consumes buffers incrementally
+// (IOU_PBUF_RING_INC, Linux 6.12), a few large ones are filled one receive after the other, so
+// that a large message lands in one piece and small ones lie side by side; elsewhere there are
+// many smaller buffers, one per receive. Either way `pool_bytes` in all.
 class BufferRing {
  public:
   static constexpr std::uint16_t group = 0;
-  BufferRing(Ring& ring, std::uint16_t count, std::size_t buffer_size, std::string& error);
+  BufferRing(Ring& ring, std::size_t pool_bytes, std::string& error);
   ~BufferRing();
   BufferRing(const BufferRing&) = delete;
   BufferRing& operator=(const BufferRing&) = delete;
 
-  // The `length` bytes a receive put into buffer `id`.
-  [[nodiscard]] MutableByteView bytes(std::uint16_t id, std::size_t length) noexcept {
-    filled_since_check_ += length;
-    return {memory_ + std::size_t{id} * buffer_size_, length};
-  }
-  // Hands buffer `id` back to the kernel.
-  void give_back(std::uint16_t id) noexcept;
-  // Called now and then (after the loop's tick) while every buffer is given back and no
-  // completion waits to be read (it might name a filled buffer): when less than one
-  // buffer's worth was received since the last call, the buffers' pages go back to the system
-  // (a loop that has gone quiet holds no receive memory; a busy one keeps its pages).
+  // The bytes of one receive's completion (its `flags` name the buffer).
+  struct Received {
+    MutableByteView bytes;
+    std::uint16_t id = 0;
+    bool last = true;  // the kernel is done with the buffer: give it back after the bytes
+  };
+  [[nodiscard]] Received received(std::uint32_t flags, std::size_t length) noexcept;
+  // After the bytes have been parsed: the buffer goes back to the kernel once it is used up.
+  void done(const Received& received) noexcept;
+  // Called now and then (after the loop's tick) while no completion waits to be read (it might
+  // name a filled buffer): when less than one small buffer's worth was received since the last
+  // call, the buffers' pages go back to the system (a loop that has gone quiet holds no receive
+  // memory; a busy one keeps its pages).
   void release_pages_if_quiet() noexcept;
+  // How the kernel fills them, for a log line.
+  [[nodiscard]] const char* mode() const noexcept {
+    return incremental_ ? "incremental buffers" : "one buffer per receive";
+  }
 
  private:
+  bool register_ring(Ring& ring, bool incremental, std::string& error);
+  void give_back(std::uint16_t id) noexcept;
+
   io_uring_buf_ring* ring_ = nullptr;
   std::byte* memory_ = nullptr;
+  std::size_t pool_bytes_;
   std::size_t ring_bytes_ = 0;
-  std::uint16_t count_;
-  std::size_t buffer_size_;
+  std::uint16_t count_ = 0;
+  std::size_t buffer_size_ = 0;
+  bool incremental_ = false;
+  std::vector<std::uint32_t> consumed_;  // incremental: bytes of each buffer already received
   std::size_t filled_since_check_ = 0;
   bool released_ = true;  // no page written since the last release
 };

@@ -36,18 +36,21 @@ void UringConnection::on_received(int result, std::uint32_t flags) {
     receive_cancelled_ = false;
     --operations_;
   }
-  if (result > 0) {
-    const auto id = static_cast<std::uint16_t>(flags >> IORING_CQE_BUFFER_SHIFT);
-    const MutableByteView bytes =
-        uring_loop().buffers().bytes(id, static_cast<std::size_t>(result));
-    if (phase_ == Phase::streaming) {
-      take(bytes);
-    } else if (phase_ == Phase::lingering) {
-      discard(bytes.size());
+  if (flags & IORING_CQE_F_BUFFER) {
+    BufferRing& buffers = uring_loop().buffers();
+    const BufferRing::Received received =
+        buffers.received(flags, static_cast<std::size_t>(std::max(result, 0)));
+    if (result > 0) {
+      if (phase_ == Phase::streaming) {
+        take(received.bytes);
+      } else if (phase_ == Phase::lingering) {
+        discard(received.bytes.size());
+      }
     }
     // Every event of these bytes has been dispatched: the core copied what it keeps.
-    uring_loop().buffers().give_back(id);
-  } else if (result == 0) {
+    buffers.done(received);
+  }
+  if (result == 0) {
     if (phase_ == Phase::lingering) {
       close_socket("closed");
     } else if (phase_ == Phase::streaming) {
@@ -55,7 +58,7 @@ void UringConnection::on_received(int result, std::uint32_t flags) {
       driver_.receive_eof(uring_loop().now());
       pump();
     }
-  } else if (result != -ENOBUFS && result != -ECANCELED) {
+  } else if (result < 0 && result != -ENOBUFS && result != -ECANCELED) {
     // ENOBUFS: every buffer was taken; they are given back as each completion is handled, and
     // the receive is armed again below.
     if (phase_ == Phase::lingering) {

@@ -21,13 +21,9 @@ namespace {
 // Submission entries: a full queue is submitted early (Ring::next_entry), so this bounds only
 // how many operations one submission carries.
 constexpr unsigned ring_entries = 1024;
-// Buffers the receives share: enough for the connections that have bytes in one iteration (a
-// receive that finds none ends with ENOBUFS and is armed again), 4 MiB in all, since the kernel
-// uses them in turn and so writes into every one under load (the pages go back to the system
-// when the loop is quiet: BufferRing::release_pages_if_quiet). A larger message arrives in
-// several and is put together by the core.
-constexpr std::uint16_t receive_buffers = 128;
-constexpr std::size_t receive_buffer_size = 32 * 1024;
+// The buffers the receives share (BufferRing): 4 MiB in all, since under load the kernel writes
+// into every one (their pages go back to the system when the loop is quiet).
+constexpr std::size_t receive_pool_bytes = 4 * 1024 * 1024;
 constexpr long tick_nanoseconds = 100'000'000;  // the deadlines' timer, as epoll's tick
 constexpr unsigned completions_per_batch = 256;
 
@@ -57,7 +53,7 @@ UringLoop::UringLoop(transport::Server& server, const transport::ServerOptions& 
   }
   ring_ = std::make_unique<Ring>(ring_entries, error);
   if (!error.empty()) return;
-  buffers_ = std::make_unique<BufferRing>(*ring_, receive_buffers, receive_buffer_size, error);
+  buffers_ = std::make_unique<BufferRing>(*ring_, receive_pool_bytes, error);
   if (!error.empty()) return;
   application_ = options_.application ? options_.application(server_, index_)
                                       : std::make_unique<transport::ServerApplication>();
@@ -91,7 +87,7 @@ void UringLoop::run() {
     log("io_uring loop " + std::to_string(index_) + ": " + error);
     return;
   }
-  log("io_uring loop " + std::to_string(index_) + ": " + ring_->flags());
+  log("io_uring loop " + std::to_string(index_) + ": " + ring_->flags() + ", " + buffers_->mode());
   arm_accept();
   arm_wakeup();
   arm_timer();
