@@ -77,6 +77,9 @@ def one_run(wscore, io, connections, size, seconds):
             with open(figures) as f:
                 result = json.load(f)
             counts = perf_counts(counted)
+            if "raw_syscalls:sys_enter" not in counts:
+                raise RuntimeError("perf stat counted nothing: is linux-perf installed, and "
+                                   "kernel.perf_event_paranoid low enough for tracepoints?")
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=15)

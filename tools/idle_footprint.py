@@ -34,6 +34,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=10000)
     parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--io", default="epoll", help="the server's event loops: epoll or uring")
     parser.add_argument("binary", nargs="?", default="build/release/bin/wscore")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -44,7 +45,8 @@ def main():
         port = probe.getsockname()[1]
     data = tempfile.TemporaryDirectory()
     command = [args.binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "1",
-               "--idle-timeout", "3600", "--max-connections", str(args.connections + 10)]
+               "--idle-timeout", "3600", "--max-connections", str(args.connections + 10),
+               "--io", args.io]
     if not args.tls:
         command.append("--plain")
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

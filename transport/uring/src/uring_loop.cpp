@@ -92,7 +92,7 @@ void UringLoop::run() {
   arm_wakeup();
   arm_timer();
   io_uring_cqe* batch[completions_per_batch];
-  io_uring_cqe copies[completions_per_batch];
+  Completion copies[completions_per_batch];
   while (!stopped_) {
     // Only while no completion waits: one may name a buffer the kernel has filled, whose bytes
     // a release would wipe.
@@ -112,24 +112,24 @@ void UringLoop::run() {
     // Copied out and the queue advanced first: handlers submit, which may need its room.
     const unsigned count = io_uring_peek_batch_cqe(ring_->get(), batch, completions_per_batch);
     for (unsigned i = 0; i < count; ++i)
-      copies[i] = *batch[i];
+      copies[i] = {batch[i]->user_data, batch[i]->res, batch[i]->flags};
     io_uring_cq_advance(ring_->get(), count);
     for (unsigned i = 0; i < count; ++i)
       complete(copies[i]);
   }
 }
 
-void UringLoop::complete(const io_uring_cqe& completion) {
+void UringLoop::complete(const Completion& completion) {
   const std::uint64_t data = completion.user_data;
   switch (operation_of(data)) {
     case Operation::accept:
-      on_accepted(completion.res, completion.flags);
+      on_accepted(completion.result, completion.flags);
       return;
     case Operation::receive:
-      owner_of<UringConnection>(data)->on_received(completion.res, completion.flags);
+      owner_of<UringConnection>(data)->on_received(completion.result, completion.flags);
       return;
     case Operation::send:
-      owner_of<UringConnection>(data)->on_sent(completion.res);
+      owner_of<UringConnection>(data)->on_sent(completion.result);
       return;
     case Operation::writable:
       owner_of<UringConnection>(data)->on_writable();

@@ -55,7 +55,13 @@ class UringLoop final : public transport::ServerLoopContext {
   void arm_accept();
   void arm_timer();
   void arm_wakeup();
-  void complete(const io_uring_cqe& completion);
+  // A completion as read from the queue (io_uring_cqe ends in a flexible array: no array of it).
+  struct Completion {
+    std::uint64_t user_data;
+    std::int32_t result;
+    std::uint32_t flags;
+  };
+  void complete(const Completion& completion);
   void on_accepted(int result, std::uint32_t flags);
   void accept_connection(int fd);
   void refuse_when_out_of_descriptors();
