@@ -15,6 +15,8 @@ namespace {
 // As long as the epoll transport lingers, and as much.
 constexpr Milliseconds linger_time{2'000};
 constexpr std::size_t linger_bytes = 1024 * 1024;
+// At most this much per receive while output waits (as the epoll transport's read slice).
+constexpr unsigned receive_slice = 256 * 1024;
 }  // namespace
 
 UringConnection::UringConnection(UringLoop& loop, int fd, std::uint64_t id,
@@ -173,7 +175,15 @@ void UringConnection::update_receive() {
       phase_ == Phase::lingering || (phase_ == Phase::streaming && driver_.wants_read());
   if (wanted && !receiving_) {
     io_uring_sqe* entry = uring_loop().ring().next_entry();
-    io_uring_prep_recv_multishot(entry, fd_, nullptr, 0, 0);
+    // Multishot while nothing waits to be written. With output queued, one receive at a time
+    // (re-armed only while the driver wants more): a multishot receive keeps delivering what the
+    // socket holds until a cancellation lands, and all of that would be held by the driver each
+    // time backpressure comes back.
+    if (driver_.pending_output().empty()) {
+      io_uring_prep_recv_multishot(entry, fd_, nullptr, 0, 0);
+    } else {
+      io_uring_prep_recv(entry, fd_, nullptr, receive_slice, 0);
+    }
     entry->flags |= IOSQE_BUFFER_SELECT;
     entry->buf_group = BufferRing::group;
     io_uring_sqe_set_data64(entry, user_data(this, Operation::receive));
