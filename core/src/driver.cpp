@@ -100,7 +100,8 @@ std::optional<Event> Driver::next_event() {
   return event;
 }
 
-void Driver::note_event(const Event& event) noexcept {
+void Driver::note_event(const Event& event) {
+  if (std::holds_alternative<PingReceived>(event)) count_ping();
   const bool traffic = std::holds_alternative<MessageReceived>(event) ||
                        std::holds_alternative<FragmentReceived>(event) ||
                        std::holds_alternative<PingReceived>(event) ||
@@ -110,6 +111,18 @@ void Driver::note_event(const Event& event) noexcept {
     wait_for(Wait::idle, policy_.idle_timeout);
   }
   if (traffic && wait_ == Wait::progress) idle_deadline_ = now_ + policy_.idle_timeout;
+}
+
+void Driver::count_ping() {
+  if (policy_.max_pings_per_second == 0) return;
+  if (now_ - ping_second_ >= Milliseconds(1000)) {
+    ping_second_ = now_;
+    pings_in_second_ = 0;
+  }
+  if (++pings_in_second_ == policy_.max_pings_per_second + 1 &&
+      connection_.close(close_code::policy_violation, "too many Pings") != ApiError::none) {
+    connection_.abort("too many Pings");  // a client without a RandomSource cannot send a Close
+  }
 }
 
 void Driver::note_state() noexcept {

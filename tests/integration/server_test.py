@@ -280,6 +280,39 @@ class PolicyTest(unittest.TestCase):
             self.assertEqual(s.recv(100), b"")
             s.close()
 
+    def read_close(self, s):
+        """Frames until the server's Close (RFC 6455 §5.5.1): its code and reason."""
+        s.settimeout(5)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            self.assertTrue(chunk, "closed without a Close frame")
+            data += chunk
+            while len(data) >= 2 and len(data) >= 2 + (data[1] & 0x7F):
+                opcode, length = data[0] & 0x0F, data[1] & 0x7F
+                payload, data = data[2:2 + length], data[2 + length:]
+                if opcode == 0x8:
+                    return int.from_bytes(payload[:2], "big"), payload[2:].decode()
+
+    def test_a_ping_flood_is_closed_with_1008_over_the_rate(self):
+        # RFC 6455 §5.5.2: every Ping asks for a Pong; their rate is a policy (§7.4.1: 1008).
+        with Server("--max-pings-per-second", "5") as server:
+            s = upgraded_socket(server.port)
+            s.sendall((bytes([0x89, 0x80]) + bytes(4)) * 6)  # 6 masked empty Pings at once
+            self.assertEqual(self.read_close(s), (1008, "too many Pings"))
+            s.close()
+
+    def test_a_message_in_too_many_fragments_is_closed_with_1008(self):
+        # RFC 6455 §10.4: a limit on what a message may cost; here the frames it takes.
+        with Server("--max-fragments", "3") as server:
+            s = upgraded_socket(server.port)
+            first = bytes([0x01, 0x81]) + bytes(4) + b"a"
+            more = bytes([0x00, 0x81]) + bytes(4) + b"b"
+            s.sendall(first + more * 3)
+            self.assertEqual(self.read_close(s),
+                             (1008, "message in more than max_fragments_per_message frames"))
+            s.close()
+
     def test_backpressure_bounds_memory_for_a_client_that_does_not_read(self):
         with Server("--max-outbound", str(1 << 20)) as server:
             s = upgraded_socket(server.port)

@@ -430,6 +430,30 @@ TEST(DriverBackpressure, SlowReaderIsNotDroppedForAPongItsHeldInputHides) {
   ASSERT_EQ(pair.server_events.back(), "lost 1006");
 }
 
+// RFC 6455 §5.5.2 asks for a Pong to every Ping; a peer that floods Pings makes us write for each,
+// so their rate is a policy (DriverPolicy::max_pings_per_second): over it, Close 1008.
+TEST(DriverPolicyLimits, PingsOverTheRateCloseWith1008) {
+  DriverPolicy policy = test_policy();
+  policy.max_pings_per_second = 3;
+  Pair pair;
+  pair.server = Driver::server({}, policy, 0ms);
+  pair.open();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(pair.client.ping(), ApiError::none);
+  pair.to_server();
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open) << "3 in a second: fine";
+  pair.advance_to(1000ms);  // a new second
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(pair.client.ping(), ApiError::none);
+  pair.to_server();
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+  ASSERT_EQ(pair.client.ping(), ApiError::none);  // the fourth within that second
+  pair.to_server();
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::close_sent);
+  pair.to_client();
+  EXPECT_EQ(pair.client_events.back(), "close 1008 too many Pings");
+}
+
 // An abort is reported while the input is held back: the transport learns the connection ended.
 TEST(DriverBackpressure, AbortIsReportedWhileInputIsHeld) {
   Pair pair;

@@ -51,6 +51,8 @@ constexpr const char* serve_help =
     "  --pong-timeout S         drop it if no pong in S seconds (default 10)\n"
     "  --close-timeout S        after our close, drop TCP after S seconds (default 5)\n"
     "  --progress-timeout S     a frame begun must go on within S seconds (default 10): 1008\n"
+    "  --max-pings-per-second N over it in a second: 1008 (default 1000; 0: no limit)\n"
+    "  --max-fragments N        frames of one message; over it: 1008 (default 131072)\n"
     "  --no-deflate             do not negotiate permessage-deflate (RFC 7692)\n"
     "  --static DIR             serve the files under DIR (GET, HEAD, ETag, If-Modified-Since);\n"
     "                           the demo page stays at / unless DIR has an index.html\n"
@@ -80,10 +82,26 @@ void return_large_buffers_to_the_system() {
 
 int serve(int argc, char** argv) {
   Arguments args(argc, argv,
-                 {"host", "port", "cert", "key", "threads", "max-message", "max-frame",
-                  "max-connections", "max-connections-per-address", "max-handshakes",
-                  "max-outbound", "handshake-timeout", "idle-timeout", "pong-timeout",
-                  "close-timeout", "progress-timeout", "static", "subprotocol"},
+                 {"host",
+                  "port",
+                  "cert",
+                  "key",
+                  "threads",
+                  "max-message",
+                  "max-frame",
+                  "max-connections",
+                  "max-connections-per-address",
+                  "max-handshakes",
+                  "max-outbound",
+                  "handshake-timeout",
+                  "idle-timeout",
+                  "pong-timeout",
+                  "close-timeout",
+                  "progress-timeout",
+                  "max-pings-per-second",
+                  "max-fragments",
+                  "static",
+                  "subprotocol"},
                  {"plain", "no-deflate", "verbose", "help", "access-log", "log-json"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
@@ -110,6 +128,10 @@ int serve(int argc, char** argv) {
   policy.pong_timeout = std::chrono::seconds(args.number("pong-timeout", 10, 1, 3600));
   policy.close_timeout = std::chrono::seconds(args.number("close-timeout", 5, 1, 3600));
   policy.progress_timeout = std::chrono::seconds(args.number("progress-timeout", 10, 1, 3600));
+  policy.max_pings_per_second =
+      static_cast<std::uint32_t>(args.number("max-pings-per-second", 1'000, 0, 1'000'000'000));
+  options.connection.max_fragments_per_message =
+      static_cast<std::uint32_t>(args.number("max-fragments", 131'072, 1, 1'000'000'000));
   if (!args.ok() || !args.positionals().empty()) {
     std::fprintf(stderr, "wscore serve: %s\n(see wscore serve --help)\n",
                  args.ok() ? "unexpected argument" : args.error().c_str());
