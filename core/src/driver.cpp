@@ -171,14 +171,19 @@ void Driver::note_progress() noexcept {
 
 void Driver::update_backpressure() noexcept {
   const std::size_t buffered = buffered_amount();
-  if (buffered > policy_.max_outbound_buffer) reading_paused_ = true;
-  if (buffered <= policy_.max_outbound_buffer / 2 && reading_paused_) {
-    // Reading resumes: the time we did not read is not the peer's delay (progress_timeout).
-    reading_paused_ = false;
-    last_input_ = now_;
-  }
+  if (buffered > policy_.max_outbound_buffer) over_outbound_limit_ = true;
+  if (buffered <= policy_.max_outbound_buffer / 2) over_outbound_limit_ = false;
+  const bool paused = over_outbound_limit_ || held_by_transport_;
+  // Reading resumes: the time we did not read is not the peer's delay (progress_timeout).
+  if (reading_paused_ && !paused) last_input_ = now_;
+  reading_paused_ = paused;
   // What was read but not yet parsed waits with the socket (nothing is dropped).
   connection_.hold_input(reading_paused_);
+}
+
+void Driver::hold_reading(bool held) noexcept {
+  held_by_transport_ = held;
+  note_state();
 }
 
 ApiError Driver::refuse_send() {
@@ -279,7 +284,9 @@ void Driver::note_output_written(bool drained) noexcept {
   // shows it is alive (a vanished peer stops taking bytes once the socket's buffers are full), so
   // the idle timer restarts, in the wait for that Pong too. A peer that takes nothing for
   // idle_timeout + pong_timeout is dropped. Once reading resumes, the Pong can be seen again.
-  if (drained && reading_paused_ && (wait_ == Wait::idle || wait_ == Wait::pong)) {
+  // (Not under the transport's own hold: a write that only fills the socket's buffers, such as
+  // our Ping, shows nothing of the peer.)
+  if (drained && over_outbound_limit_ && (wait_ == Wait::idle || wait_ == Wait::pong)) {
     wait_for(Wait::idle, policy_.idle_timeout);
   }
   if (connection_.pending_output().empty() &&

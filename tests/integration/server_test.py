@@ -528,8 +528,9 @@ class LimitsTest(unittest.TestCase):
     def refused_at_once(self, s):
         """The server closes a refused connection without a word."""
         try:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            return s.recv(100) == b""
+            with s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                return s.recv(100) == b""
         except ConnectionError:
             return True
 
@@ -569,6 +570,49 @@ class LimitsTest(unittest.TestCase):
                 s.close()
             self.assertIn("refused a connection from 127.0.0.1: 2 handshakes in progress",
                           server.stop()[1])
+
+    def test_over_the_memory_budget_the_largest_stops_reading_and_new_ones_wait(self):
+        # One peer sends most of a 12 MiB message: its buffer passes the 4 MiB budget, so it stops
+        # being read and new connections are refused. Held, it cannot answer the keep-alive and
+        # is dropped; the memory comes back and the server takes connections again.
+        with Server("--max-memory", str(4 << 20), "--max-message", str(16 << 20),
+                    "--idle-timeout", "1", "--pong-timeout", "1", "--verbose",
+                    threads=1) as server:
+            big = upgraded_socket(server.port)
+            big.settimeout(10)
+            header = bytes([0x82, 0xFF]) + (12 << 20).to_bytes(8, "big") + bytes(4)
+            sender = threading.Thread(target=lambda: self.send_quietly(
+                big, header + bytes(6 << 20)))
+            sender.start()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if self.refused_at_once(self.connect_from(server, "127.0.0.1")):
+                    break
+                time.sleep(0.1)
+            else:
+                self.fail("never over the budget")
+            self.assertLess(rss_kib(server.process.pid), 64 * 1024, "held near the budget")
+            self.assertEqual(self.read_to_end(big), b"", "the held peer is dropped in the end")
+            sender.join(10)
+            big.close()
+            self.echo_works(server)
+            log = server.stop()[1]
+            self.assertIn("reading stops until the loop's buffers are under 3/4 of 4194304", log)
+            self.assertIn("refused a connection from 127.0.0.1: over the memory budget", log)
+
+    def send_quietly(self, s, data):
+        try:
+            s.sendall(data)
+        except OSError:
+            pass  # dropped while sending, as it may be
+
+    def read_to_end(self, s):
+        try:
+            while s.recv(65536):
+                pass  # the keep-alive Ping, nothing else
+        except ConnectionError:
+            pass
+        return b""
 
     def test_out_of_file_descriptors_is_survived(self):
         limit = 40

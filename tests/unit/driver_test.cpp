@@ -454,6 +454,44 @@ TEST(DriverPolicyLimits, PingsOverTheRateCloseWith1008) {
   EXPECT_EQ(pair.client_events.back(), "close 1008 too many Pings");
 }
 
+// A transport's own reason to stop reading (a memory budget over all its connections) holds the
+// input as backpressure does: nothing is parsed, nothing is lost, and reading resumes on release.
+TEST(DriverBackpressure, HoldReadingParsesNothingUntilReleased) {
+  Pair pair;
+  pair.open();
+  pair.server.hold_reading(true);
+  EXPECT_FALSE(pair.server.wants_read());
+  ASSERT_EQ(pair.client.send(MessageType::text, as_bytes(std::string_view("waits"))),
+            ApiError::none);
+  const std::vector<std::byte> wire(pair.client.pending_output().begin(),
+                                    pair.client.pending_output().end());
+  pair.client.consume_output(wire.size());
+  pair.server.receive(wire, pair.now);  // read before the hold: it waits
+  pair.advance_to(30s);
+  EXPECT_FALSE(pair.server.next_event());
+  EXPECT_GT(pair.server.connection().buffered_memory(), 0u) << "the held bytes are counted";
+  pair.server.hold_reading(false);
+  EXPECT_TRUE(pair.server.wants_read());
+  const auto event = pair.server.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(describe(*event), "text waits");
+}
+
+// Found writing the memory budget's test: under the transport's hold the output is small, so the
+// socket takes our Ping whether or not the peer reads; that is no sign of life, and a held peer
+// that cannot be heard is dropped at idle + pong timeouts as any silent one.
+TEST(DriverBackpressure, HeldByTheTransportThePeerIsStillJudgedByTheKeepAlive) {
+  Pair pair;
+  pair.open();
+  pair.server.hold_reading(true);
+  pair.advance_to(61s);
+  ASSERT_EQ(pair.server.buffered_amount(), 2u) << "a keep-alive Ping";
+  pair.server.consume_output(2);  // into the socket's buffers
+  pair.advance_to(72s);
+  ASSERT_FALSE(pair.server_events.empty());
+  EXPECT_EQ(pair.server_events.back(), "lost 1006");
+}
+
 // An abort is reported while the input is held back: the transport learns the connection ended.
 TEST(DriverBackpressure, AbortIsReportedWhileInputIsHeld) {
   Pair pair;

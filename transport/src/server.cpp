@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "server_connection.hpp"
 #include "wscore/transport/socket.hpp"
@@ -26,7 +27,8 @@ Server::Loop::Loop(Server& server, const ServerOptions& options, unsigned index,
       index_(index),
       listen_fd_(listen_fd),
       counters_(std::move(counters)),
-      read_buffer_(read_buffer_size) {
+      read_buffer_(read_buffer_size),
+      memory_budget_(options.policy.max_buffer_memory / std::max(1u, options.threads)) {
   spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (options_.tls) tls_ = options_.tls();
   application_ = options_.application ? options_.application(server_, index_)
@@ -95,6 +97,7 @@ std::optional<std::string> Server::Loop::refusal(const PeerAddress& peer) {
   if (policy.max_handshakes != 0 && counters_->handshakes >= policy.max_handshakes) {
     return std::to_string(policy.max_handshakes) + " handshakes in progress";
   }
+  if (memory_budget_ != 0 && buffer_memory_ > memory_budget_) return "over the memory budget";
   if (policy.max_connections_per_address != 0 &&
       !counters_->addresses.try_add(peer, policy.max_connections_per_address)) {
     return std::to_string(policy.max_connections_per_address) + " open from that address";
@@ -110,6 +113,8 @@ void Server::Loop::retire(ServerConnection* connection) {
   last->slot = connection->slot;
   connections_.pop_back();
   retired_.push_back(connection);
+  note_memory(*connection, connection->memory(), 0);
+  if (connection->held()) std::erase(held_, connection);
   --counters_->open_connections;
   if (options_.policy.max_connections_per_address != 0) {
     counters_->addresses.remove(connection->peer());
@@ -123,7 +128,29 @@ void Server::Loop::retire(ServerConnection* connection) {
   }
 }
 
+void Server::Loop::note_memory(ServerConnection& connection, std::size_t before,
+                               std::size_t after) {
+  buffer_memory_ = buffer_memory_ - before + after;
+  if (memory_budget_ == 0 || buffer_memory_ <= memory_budget_ || connection.held()) return;
+  // Over the budget: the connections above their share wait; the others go on.
+  if (after > memory_budget_ / std::max<std::size_t>(1, connections_.size())) {
+    connection.hold_reading(true);
+    held_.push_back(&connection);
+    log("connection " + std::to_string(connection.id()) + " holds " + std::to_string(after) +
+        " bytes: reading stops until the loop's buffers are under 3/4 of " +
+        std::to_string(memory_budget_));
+  }
+}
+
+void Server::Loop::release_held() {
+  if (held_.empty() || buffer_memory_ > memory_budget_ / 4 * 3) return;
+  for (ServerConnection* connection : std::exchange(held_, {})) {
+    connection->hold_reading(false);
+  }
+}
+
 void Server::Loop::tick() {
+  release_held();
   const std::uint64_t now = events_.now_ms();
   // A copy: a deadline may retire a connection and reorder the list.
   std::vector<ServerConnection*> live = connections_;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace wscore::transport {
 namespace {
@@ -185,6 +186,18 @@ SendStatus ServerConnection::send(MessageType type, ByteView data) {
   ++loop_.counters().messages_out;
   session_.pump();
   return buffered_amount() == 0 ? SendStatus::sent : SendStatus::buffered;
+}
+
+void ServerConnection::on_memory(std::size_t bytes) {
+  if (bytes == memory_) return;
+  const std::size_t before = std::exchange(memory_, bytes);
+  loop_.note_memory(*this, before, bytes);
+}
+
+void ServerConnection::hold_reading(bool held) {
+  held_ = held;
+  session_.driver().hold_reading(held);
+  if (!held) session_.pump();  // parses what waited, reads again
 }
 
 void ServerConnection::close(std::uint16_t code, std::string_view reason) {

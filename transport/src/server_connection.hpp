@@ -35,6 +35,7 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   void on_event(const Event& event) override;
   void on_socket_closed(std::string_view why) override;
   void on_bytes(std::size_t read, std::size_t written) override;
+  void on_memory(std::size_t bytes) override;
 
   // The loop's tick: deadlines.
   void tick() { session_.on_tick(); }
@@ -42,6 +43,10 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   void shut_down();
   void give_up(std::string_view why) { session_.close_now(why); }
   [[nodiscard]] const PeerAddress& peer() const noexcept { return peer_; }
+  // The loop's memory budget: what its buffers held at the last report, and the hold.
+  [[nodiscard]] std::size_t memory() const noexcept { return memory_; }
+  [[nodiscard]] bool held() const noexcept { return held_; }
+  void hold_reading(bool held);
   std::size_t slot = 0;  // index in the loop's connection list
 
  private:
@@ -60,6 +65,8 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   PeerAddress peer_;
   std::uint16_t peer_port_;
   std::uint64_t bytes_received_ = 0, bytes_sent_ = 0;
+  std::size_t memory_ = 0;    // Connection::buffered_memory() at the last report
+  bool held_ = false;         // reading stopped for the loop's memory budget
   bool in_handshake_ = true;  // counted in SharedCounters::handshakes
   bool opened_ = false;       // on_open was called: the application hears of the close
   SocketSession session_;

@@ -51,9 +51,12 @@ class Server::Loop final : public IoHandler {
   }
   // Called by a connection that closed its socket: it is destroyed after this iteration.
   void retire(ServerConnection* connection);
+  // A connection's buffers went from `before` to `after` bytes (max_buffer_memory).
+  void note_memory(ServerConnection& connection, std::size_t before, std::size_t after);
 
  private:
   void accept_all();
+  void release_held();
   // Why a connection from `peer` is refused now, or nullopt (then it is counted for `peer`).
   std::optional<std::string> refusal(const PeerAddress& peer);
   void tick();
@@ -70,6 +73,9 @@ class Server::Loop final : public IoHandler {
   std::vector<ServerConnection*> connections_;
   std::vector<ServerConnection*> retired_;
   std::vector<std::byte> read_buffer_;
+  std::vector<ServerConnection*> held_;  // stopped reading for the memory budget
+  std::size_t buffer_memory_ = 0;        // what this loop's connections' buffers hold
+  std::size_t memory_budget_ = 0;        // this loop's part of max_buffer_memory (0: none)
   std::uint64_t next_id_ = 0;
   bool shutting_down_ = false;
   std::uint64_t shutdown_deadline_ = 0;

@@ -187,6 +187,7 @@ void SocketSession::pump() {
     finish();
     return;
   }
+  owner_.on_memory(driver_.connection().buffered_memory());  // may hold reading
   update_interest();
 }
 

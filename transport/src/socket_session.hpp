@@ -30,6 +30,9 @@ class SocketSession final : public IoHandler {
       (void)read;
       (void)written;
     }
+    // What the connection's buffers hold after each round of events (Connection::
+    // buffered_memory()), for a memory budget over many sessions.
+    virtual void on_memory(std::size_t bytes) { (void)bytes; }
     // Connecting: the connect failed with `error` (errno); another socket to try, if any.
     virtual std::optional<Stream> next_stream(int error) {
       (void)error;

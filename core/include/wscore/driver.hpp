@@ -125,6 +125,10 @@ class Driver {
   /// @lifetime Until the next call of a non-const member of the driver, or its move or
   /// destruction.
   [[nodiscard]] ByteView pending_output() const noexcept { return connection_.pending_output(); }
+  /// Stops (true) or resumes reading for a reason of the transport's own, such as a memory
+  /// budget over all its connections: as under backpressure, nothing is parsed and wants_read()
+  /// is false; the peer is not judged by what it could not send meanwhile.
+  void hold_reading(bool held) noexcept;
   /// Marks bytes as written (Connection::consume_output()); may resume reading.
   void consume_output(std::size_t bytes_written) noexcept;
   /// Connection::write_output(); may resume reading.
@@ -178,8 +182,10 @@ class Driver {
   Milliseconds idle_deadline_{0};  // Wait::progress: when the keep-alive Ping comes due
   Milliseconds ping_second_{0};    // when the second whose Pings are counted began
   std::uint32_t pings_in_second_ = 0;
-  bool reading_paused_ = false;  // backpressure: over the limit, not yet back under half of it
-  bool peer_closed_ = false;     // end of stream from the peer
+  bool over_outbound_limit_ = false;  // over max_outbound_buffer, not yet back under half of it
+  bool held_by_transport_ = false;    // hold_reading(true)
+  bool reading_paused_ = false;       // either of the two
+  bool peer_closed_ = false;          // end of stream from the peer
 };
 
 }  // namespace wscore
