@@ -183,7 +183,8 @@ struct ServerOptions {
 struct ServerStats {
   /// TCP connections accepted.
   std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;  ///< over max_connections, or out of file descriptors
+  /// Refused at once: over a limit of ServerPolicy, or out of file descriptors.
+  std::uint64_t refused = 0;
   /// WebSocket upgrades accepted.
   std::uint64_t upgraded = 0;
   /// Plain HTTP requests answered.
