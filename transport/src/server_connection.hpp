@@ -65,7 +65,7 @@ class ServerConnection final : public Session, public SocketSession::Owner {
   PeerAddress peer_;
   std::uint16_t peer_port_;
   std::uint64_t bytes_received_ = 0, bytes_sent_ = 0;
-  std::size_t memory_ = 0;    // Connection::buffered_memory() at the last report
+  std::size_t memory_ = 0;    // Connection::memory_usage() at the last report
   bool held_ = false;         // reading stopped for the loop's memory budget
   bool in_handshake_ = true;  // counted in SharedCounters::handshakes
   bool opened_ = false;       // on_open was called: the application hears of the close

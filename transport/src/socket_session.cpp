@@ -187,7 +187,7 @@ void SocketSession::pump() {
     finish();
     return;
   }
-  owner_.on_memory(driver_.connection().buffered_memory());  // may hold reading
+  owner_.on_memory(driver_.connection().memory_usage());  // may hold reading
   update_interest();
 }
 

@@ -30,8 +30,8 @@ class SocketSession final : public IoHandler {
       (void)read;
       (void)written;
     }
-    // What the connection's buffers hold after each round of events (Connection::
-    // buffered_memory()), for a memory budget over many sessions.
+    // What the connection holds after each round of events (Connection::memory_usage()), for a
+    // memory budget over many sessions.
     virtual void on_memory(std::size_t bytes) { (void)bytes; }
     // Connecting: the connect failed with `error` (errno); another socket to try, if any.
     virtual std::optional<Stream> next_stream(int error) {

@@ -243,12 +243,6 @@ class Connection {
   void hold_input(bool held) noexcept { input_held_ = held; }
   /// Whether hold_input(true) is in force.
   [[nodiscard]] bool input_held() const noexcept { return input_held_; }
-  /// Bytes held in the buffers that grow with traffic: the message being read, output not yet
-  /// written and input kept back (not the fixed state, nor zlib's windows). What a server's
-  /// memory budget over all its connections counts.
-  [[nodiscard]] std::size_t buffered_memory() const noexcept {
-    return message_.capacity() + output_.capacity() + owned_input_.capacity();
-  }
   /// Open, and the peer is in the middle of something: a frame begun (part of its header or
   /// payload read) or a message of several frames not yet finished. What a progress timeout
   /// watches (DriverPolicy::progress_timeout). Not while input is held back by us.
@@ -339,7 +333,8 @@ class Connection {
   /// for a direction without context takeover.
   void release_idle_buffers() noexcept;
   /// Bytes this connection holds: the object, its buffers' capacity and zlib's memory (not the
-  /// opening handshake's parser, freed once the connection is open).
+  /// opening handshake's parser, freed once the connection is open). What a server's memory
+  /// budget over all its connections counts.
   [[nodiscard]] std::size_t memory_usage() const noexcept;
 
  private:

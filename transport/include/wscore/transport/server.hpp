@@ -44,8 +44,8 @@ struct ServerPolicy : DriverPolicy {
   /// finished; over it, new connections are refused at once (slowloris bounds itself by
   /// handshake_timeout per connection; this bounds them all). 0: no limit.
   std::size_t max_handshakes = 10'000;
-  /// Bytes every connection together may hold in its message, output and held-input buffers
-  /// (Connection::buffered_memory()), split evenly over the event loops. Over a loop's part,
+  /// Bytes every connection together may hold, its message, output and held-input buffers
+  /// above all (Connection::memory_usage()), split evenly over the event loops. Over a loop's part,
   /// the connections holding more than their share stop reading (Driver::hold_reading()) until
   /// the loop is back under three quarters of it, and new connections are refused: the server
   /// slows its largest consumers before the machine runs out. 0: no limit.
