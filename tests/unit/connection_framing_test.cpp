@@ -392,8 +392,7 @@ TEST(Rfc6455Section10_4, MessageInMoreThanMaxFragmentsFailsWith1008) {
   options.max_fragments_per_message = 3;
   const Bytes three = concat({masked_frame(0x01, bytes_of("a")), masked_frame(0x00, bytes_of("b")),
                               masked_frame(0x80, bytes_of("c"))});
-  EXPECT_EQ(trace_at_every_split(server_factory(options), three, with_writes),
-            Trace{"text abc"});
+  EXPECT_EQ(trace_at_every_split(server_factory(options), three, with_writes), Trace{"text abc"});
   const Bytes four = concat({masked_frame(0x01, bytes_of("a")), masked_frame(0x00, bytes_of("b")),
                              masked_frame(0x00, bytes_of("c")), masked_frame(0x80, bytes_of("d"))});
   EXPECT_EQ(trace_at_every_split(server_factory(options), four, with_writes),

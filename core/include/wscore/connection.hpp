@@ -306,7 +306,7 @@ class Connection {
   /// non-const member (consume_output() and write_output() included), or until the connection is
   /// destroyed or moved from.
   [[nodiscard]] ByteView pending_output() const noexcept {
-    return ByteView{output_}.subspan(output_consumed_);
+    return ByteView{output_.data(), output_.size()}.subspan(output_consumed_);
   }
   /// Marks the first `bytes_written` bytes of pending_output() as written (a partial write
   /// counts what it wrote); more than are pending counts as all of them.
@@ -429,7 +429,7 @@ class Connection {
   Utf8Validator sending_utf8_;
 
   // Output: bytes before output_consumed_ are written already.
-  std::vector<std::byte> output_;
+  detail::ByteBuffer output_;  // grows uninitialised: a frame's bytes are written once
   std::size_t output_consumed_ = 0;
   // Where the last automatic Pong not yet written starts in output_, and how many unwritten
   // ones precede it back to back. Every Ping gets its Pong, but RFC 6455 §5.5.3 lets us answer
