@@ -1,12 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "server_connection.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <cstdio>
-#include <cstring>
 #include <string>
 #include <utility>
 
@@ -165,18 +159,7 @@ void ServerConnection::on_bytes(std::size_t read, std::size_t written) {
 
 std::string ServerConnection::extensions() const {
   const auto agreement = session_.driver().connection().deflate_agreement();
-  if (!agreement) return {};
-  // RFC 7692 §7.1: the parameters in force; an absent window size means 15.
-  std::string formatted = "permessage-deflate";
-  if (agreement->server_no_context_takeover) formatted += "; server_no_context_takeover";
-  if (agreement->client_no_context_takeover) formatted += "; client_no_context_takeover";
-  if (agreement->server_max_window_bits != max_window_bits) {
-    formatted += "; server_max_window_bits=" + std::to_string(agreement->server_max_window_bits);
-  }
-  if (agreement->client_max_window_bits != max_window_bits) {
-    formatted += "; client_max_window_bits=" + std::to_string(agreement->client_max_window_bits);
-  }
-  return formatted;
+  return agreement ? format_deflate_agreement(*agreement) : std::string();
 }
 
 SendStatus ServerConnection::send(MessageType type, ByteView data) {

@@ -74,10 +74,10 @@ class Session {
   /// The peer's address and port, "192.0.2.1:5000" or "[2001:db8::1]:5000" (for logs),
   /// written out at each call from the address kept in 18 bytes.
   [[nodiscard]] virtual std::string peer_address() const = 0;
-  /// The subprotocol chosen in the handshake (RFC 6455 §4.2.2), empty if none.
+  /// The subprotocol chosen in the handshake, empty if none.
   /// @lifetime A view of the connection's copy: valid as long as the session.
   [[nodiscard]] virtual std::string_view subprotocol() const = 0;
-  /// The extensions in force, formatted as in Sec-WebSocket-Extensions (RFC 7692 §7.1), e.g.
+  /// The extensions in force as the core writes them (format_deflate_agreement()), e.g.
   /// "permessage-deflate; client_max_window_bits=12"; empty if none.
   [[nodiscard]] virtual std::string extensions() const = 0;
   /// Bytes of the WebSocket stream (after TLS) read from and written to this connection so far.
