@@ -82,7 +82,10 @@ class DriverEvents : protected DriverModel {
             },
         },
         event);
-    if (std::holds_alternative<PingReceived>(event)) ++pings_in_step_;
+    if (std::holds_alternative<PingReceived>(event)) {
+      ++pings_in_step_;
+      count_ping(state_before, state);
+    }
     if (std::holds_alternative<MessageReceived>(event) ||
         std::holds_alternative<FragmentReceived>(event) ||
         std::holds_alternative<PingReceived>(event) ||

@@ -23,6 +23,7 @@ inline constexpr Milliseconds timeouts[] = {0ms,   1ms,   2ms,   3ms,    5ms,   
                                             100ms, 200ms, 500ms, 1000ms, 2000ms, 5000ms, 10s,  60s};
 inline constexpr std::size_t buffer_limits[] = {
     0, 1, 2, 10, 64, 100, 128, 200, 256, 500, 1000, 4096, 65536, 1 << 20, 16 << 10, 16 << 20};
+inline constexpr std::uint32_t ping_rates[] = {1000, 0, 1, 2, 3, 10, 100, 1000};
 inline constexpr std::uint64_t limits[] = {0,    1,     125,     126,
                                            1000, 65536, 1 << 20, ConnectionOptions::default_limit};
 inline constexpr std::uint16_t close_codes[] = {1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000,
@@ -143,6 +144,7 @@ struct DriverSetup {
     const std::uint8_t buffer_bits = input.byte();
     policy.max_outbound_buffer = buffer_limits[buffer_bits % 16];
     policy.close_when_send_refused = (buffer_bits & 0x10) == 0;
+    policy.max_pings_per_second = ping_rates[buffer_bits >> 5];
     const std::uint8_t option_bits = input.byte();
     options.delivery = (option_bits & 1) ? DeliveryMode::streaming : DeliveryMode::whole_messages;
     options.auto_pong = (option_bits & 2) == 0;

@@ -131,6 +131,25 @@ class DriverModel {
     return bytes != 0 && driver_->connection().input_held() &&
            driver_->connection().state() == ConnectionState::open && !refused_ping_at_;
   }
+  // driver.cpp count_ping: the Ping one over max_pings_per_second in a second of the driver's
+  // clock closes an open connection with 1008.
+  void count_ping(ConnectionState before, ConnectionState state) {
+    const std::uint32_t limit = setup_.policy.max_pings_per_second;
+    if (limit == 0) return;
+    if (now_ - ping_second_ >= Milliseconds(1000)) {
+      ping_second_ = now_;
+      pings_in_second_ = 0;
+    }
+    if (++pings_in_second_ == limit + 1 && before == ConnectionState::open) {
+      if (setup_.role == Role::server || setup_.has_random) {
+        check(state == ConnectionState::close_sent, "a Ping over max_pings_per_second closes");
+        record_.our_close = {close_code::policy_violation, to_bytes("too many Pings")};
+      } else {
+        check(state == ConnectionState::failed, "or, unable to send a Close, aborts");
+      }
+    }
+  }
+
   void note_alive() {
     traffic_at_ = now_;
     keepalive_at_.reset();
@@ -299,6 +318,8 @@ class DriverModel {
   bool awaiting_rest_ = false;  // the peer is in the middle of a frame or message
   bool held_ = false;           // backpressure holds the peer's input
   std::optional<Milliseconds> keepalive_at_;
+  Milliseconds ping_second_{0};  // the second whose Pings are counted
+  std::uint32_t pings_in_second_ = 0;
   std::optional<Milliseconds> refused_ping_at_;
   std::optional<Milliseconds> over_at_;
   std::optional<Milliseconds> closing_since_;  // our Close, or the end: close_timeout counts

@@ -88,7 +88,9 @@ TransportAction Connection::transport_action() const noexcept {
 
 void Connection::append_output(ByteView bytes) {
   compact_output();
-  output_.insert(output_.end(), bytes.begin(), bytes.end());
+  const std::size_t at = output_.size();
+  output_.resize_amortised(at + bytes.size());
+  if (!bytes.empty()) std::memcpy(output_.data() + at, bytes.data(), bytes.size());
   unsent_pong_at_.reset();
 }
 
@@ -96,7 +98,7 @@ void Connection::compact_output() noexcept {
   // Drop written bytes once they outweigh the unwritten ones, so a caller that drains in small
   // pieces does not make the buffer grow (amortised O(1) per byte).
   if (output_consumed_ == 0 || output_consumed_ < output_.size() - output_consumed_) return;
-  output_.erase(output_.begin(), output_.begin() + static_cast<std::ptrdiff_t>(output_consumed_));
+  output_.erase_front(output_consumed_);
   if (unsent_pong_at_) *unsent_pong_at_ -= output_consumed_;
   output_consumed_ = 0;
 }
@@ -123,8 +125,7 @@ void Connection::release_idle_buffers() noexcept {
     message_.release();
   }
   if (output_consumed_ == output_.size()) {
-    output_.clear();
-    output_.shrink_to_fit();
+    output_.release();
     output_consumed_ = 0;
   }
   if (unparsed_.empty()) {

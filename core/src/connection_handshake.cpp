@@ -2,6 +2,7 @@
 // Connection: the opening handshake (RFC 6455 §4) in both roles — the factories, the server's
 // request and answers (accept, reject, respond to plain HTTP), the client's response checks.
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 #include "connection_deflate.hpp"
@@ -78,7 +79,8 @@ Connection Connection::client(const ClientHandshake& handshake, ConnectionOption
   std::string request;
   std::string key = write_client_request(request, request_options, handshake.nonce);
   const auto* request_bytes = reinterpret_cast<const std::byte*>(request.data());
-  connection.output_.assign(request_bytes, request_bytes + request.size());
+  connection.output_.resize_amortised(request.size());
+  std::memcpy(connection.output_.data(), request_bytes, request.size());
 
   std::vector<std::string> offered_subprotocols(handshake.request.subprotocols.begin(),
                                                 handshake.request.subprotocols.end());

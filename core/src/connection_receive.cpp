@@ -216,12 +216,16 @@ std::optional<Violation> Connection::start_frame(const FrameHeader& frame) {
   if (frame.payload_length > on_the_wire(options_.max_message_size) - size_so_far) {
     return Violation::message_too_big;
   }
+  if (!starts_message && ++message_frames_ > options_.max_fragments_per_message) {
+    return Violation::too_many_fragments;
+  }
   if (starts_message) {
     in_message_ = true;
     message_type_ = static_cast<MessageType>(frame.opcode);
     message_rsv_ = frame.rsv;
     message_compressed_ = compressed;
     message_size_ = 0;
+    message_frames_ = 1;
     message_inflated_size_ = 0;
     message_utf8_.reset();
     message_.clear();

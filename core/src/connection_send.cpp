@@ -131,7 +131,7 @@ std::size_t Connection::write_frame(Opcode opcode, bool fin, ByteView payload, s
   compact_output();
   unsent_pong_at_.reset();
   const std::size_t start = output_.size();
-  output_.resize(start + max_frame_header_size + payload.size());
+  output_.resize_amortised(start + max_frame_header_size + payload.size());
   const std::size_t header_size = encode_frame_header(
       header,
       std::span<std::byte, max_frame_header_size>(output_.data() + start, max_frame_header_size));

@@ -100,7 +100,8 @@ std::optional<Event> Driver::next_event() {
   return event;
 }
 
-void Driver::note_event(const Event& event) noexcept {
+void Driver::note_event(const Event& event) {
+  if (std::holds_alternative<PingReceived>(event)) count_ping();
   const bool traffic = std::holds_alternative<MessageReceived>(event) ||
                        std::holds_alternative<FragmentReceived>(event) ||
                        std::holds_alternative<PingReceived>(event) ||
@@ -110,6 +111,18 @@ void Driver::note_event(const Event& event) noexcept {
     wait_for(Wait::idle, policy_.idle_timeout);
   }
   if (traffic && wait_ == Wait::progress) idle_deadline_ = now_ + policy_.idle_timeout;
+}
+
+void Driver::count_ping() {
+  if (policy_.max_pings_per_second == 0) return;
+  if (now_ - ping_second_ >= Milliseconds(1000)) {
+    ping_second_ = now_;
+    pings_in_second_ = 0;
+  }
+  if (++pings_in_second_ == policy_.max_pings_per_second + 1 &&
+      connection_.close(close_code::policy_violation, "too many Pings") != ApiError::none) {
+    connection_.abort("too many Pings");  // a client without a RandomSource cannot send a Close
+  }
 }
 
 void Driver::note_state() noexcept {
@@ -158,14 +171,19 @@ void Driver::note_progress() noexcept {
 
 void Driver::update_backpressure() noexcept {
   const std::size_t buffered = buffered_amount();
-  if (buffered > policy_.max_outbound_buffer) reading_paused_ = true;
-  if (buffered <= policy_.max_outbound_buffer / 2 && reading_paused_) {
-    // Reading resumes: the time we did not read is not the peer's delay (progress_timeout).
-    reading_paused_ = false;
-    last_input_ = now_;
-  }
+  if (buffered > policy_.max_outbound_buffer) over_outbound_limit_ = true;
+  if (buffered <= policy_.max_outbound_buffer / 2) over_outbound_limit_ = false;
+  const bool paused = over_outbound_limit_ || held_by_transport_;
+  // Reading resumes: the time we did not read is not the peer's delay (progress_timeout).
+  if (reading_paused_ && !paused) last_input_ = now_;
+  reading_paused_ = paused;
   // What was read but not yet parsed waits with the socket (nothing is dropped).
   connection_.hold_input(reading_paused_);
+}
+
+void Driver::hold_reading(bool held) noexcept {
+  held_by_transport_ = held;
+  note_state();
 }
 
 ApiError Driver::refuse_send() {
@@ -266,7 +284,9 @@ void Driver::note_output_written(bool drained) noexcept {
   // shows it is alive (a vanished peer stops taking bytes once the socket's buffers are full), so
   // the idle timer restarts, in the wait for that Pong too. A peer that takes nothing for
   // idle_timeout + pong_timeout is dropped. Once reading resumes, the Pong can be seen again.
-  if (drained && reading_paused_ && (wait_ == Wait::idle || wait_ == Wait::pong)) {
+  // (Not under the transport's own hold: a write that only fills the socket's buffers, such as
+  // our Ping, shows nothing of the peer.)
+  if (drained && over_outbound_limit_ && (wait_ == Wait::idle || wait_ == Wait::pong)) {
     wait_for(Wait::idle, policy_.idle_timeout);
   }
   if (connection_.pending_output().empty() &&

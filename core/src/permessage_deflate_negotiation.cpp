@@ -82,6 +82,19 @@ DeflateParametersRead read_deflate_parameters(const ExtensionOffer& element,
   return {parameters, {}};
 }
 
+std::string format_deflate_agreement(const DeflateAgreement& agreement) {
+  DeflateParameters parameters;
+  parameters.server_no_context_takeover = agreement.server_no_context_takeover;
+  parameters.client_no_context_takeover = agreement.client_no_context_takeover;
+  if (agreement.server_max_window_bits != max_window_bits) {
+    parameters.server_max_window_bits = agreement.server_max_window_bits;
+  }
+  if (agreement.client_max_window_bits != max_window_bits) {
+    parameters.client_max_window_bits = agreement.client_max_window_bits;
+  }
+  return format_deflate_parameters(parameters);
+}
+
 std::string format_deflate_parameters(const DeflateParameters& parameters) {
   std::string out(permessage_deflate_name);
   if (parameters.server_no_context_takeover) {

@@ -35,6 +35,8 @@ constexpr ViolationInfo violation_table[] = {
     {close_code::message_too_big, "message_too_big", "message larger than max_message_size"},
     {close_code::message_too_big, "inflated_message_too_big",
      "inflated message larger than max_message_size"},
+    {close_code::policy_violation, "too_many_fragments",
+     "message in more than max_fragments_per_message frames"},
     {close_code::invalid_payload, "invalid_utf8", "invalid UTF-8 in a text message (RFC 6455 8.1)"},
     {close_code::invalid_payload, "truncated_utf8", "text message ends inside a UTF-8 sequence"},
     {close_code::protocol_error, "close_payload_one_byte",

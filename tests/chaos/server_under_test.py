@@ -28,6 +28,7 @@ class Target:
     idle_timeout: float = 5.0        # --idle-timeout: then a Ping
     pong_timeout: float = 2.0        # --pong-timeout: then the connection is dropped
     close_timeout: float = 2.0       # --close-timeout: after our Close, TCP goes
+    max_pings_per_second: int = 1000  # --max-pings-per-second: over it, Close 1008
 
     def serve_arguments(self):
         return ["--max-message", str(self.max_message), "--max-frame", str(self.max_frame),
@@ -35,7 +36,8 @@ class Target:
                 "--handshake-timeout", str(int(self.handshake_timeout)),
                 "--idle-timeout", str(int(self.idle_timeout)),
                 "--pong-timeout", str(int(self.pong_timeout)),
-                "--close-timeout", str(int(self.close_timeout))]
+                "--close-timeout", str(int(self.close_timeout)),
+                "--max-pings-per-second", str(self.max_pings_per_second)]
 
     @property
     def url(self):

@@ -313,6 +313,39 @@ class PolicyTest(unittest.TestCase):
             self.assertEqual(s.recv(100), b"")
             s.close()
 
+    def read_close(self, s):
+        """Frames until the server's Close (RFC 6455 §5.5.1): its code and reason."""
+        s.settimeout(5)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            self.assertTrue(chunk, "closed without a Close frame")
+            data += chunk
+            while len(data) >= 2 and len(data) >= 2 + (data[1] & 0x7F):
+                opcode, length = data[0] & 0x0F, data[1] & 0x7F
+                payload, data = data[2:2 + length], data[2 + length:]
+                if opcode == 0x8:
+                    return int.from_bytes(payload[:2], "big"), payload[2:].decode()
+
+    def test_a_ping_flood_is_closed_with_1008_over_the_rate(self):
+        # RFC 6455 §5.5.2: every Ping asks for a Pong; their rate is a policy (§7.4.1: 1008).
+        with Server("--max-pings-per-second", "5") as server:
+            s = upgraded_socket(server.port)
+            s.sendall((bytes([0x89, 0x80]) + bytes(4)) * 6)  # 6 masked empty Pings at once
+            self.assertEqual(self.read_close(s), (1008, "too many Pings"))
+            s.close()
+
+    def test_a_message_in_too_many_fragments_is_closed_with_1008(self):
+        # RFC 6455 §10.4: a limit on what a message may cost; here the frames it takes.
+        with Server("--max-fragments", "3") as server:
+            s = upgraded_socket(server.port)
+            first = bytes([0x01, 0x81]) + bytes(4) + b"a"
+            more = bytes([0x00, 0x81]) + bytes(4) + b"b"
+            s.sendall(first + more * 3)
+            self.assertEqual(self.read_close(s),
+                             (1008, "message in more than max_fragments_per_message frames"))
+            s.close()
+
     def test_backpressure_bounds_memory_for_a_client_that_does_not_read(self):
         with Server("--max-outbound", str(1 << 20)) as server:
             s = upgraded_socket(server.port)
@@ -528,8 +561,9 @@ class LimitsTest(unittest.TestCase):
     def refused_at_once(self, s):
         """The server closes a refused connection without a word."""
         try:
-            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            return s.recv(100) == b""
+            with s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                return s.recv(100) == b""
         except ConnectionError:
             return True
 
@@ -569,6 +603,49 @@ class LimitsTest(unittest.TestCase):
                 s.close()
             self.assertIn("refused a connection from 127.0.0.1: 2 handshakes in progress",
                           server.stop()[1])
+
+    def test_over_the_memory_budget_the_largest_stops_reading_and_new_ones_wait(self):
+        # One peer sends most of a 12 MiB message: its buffer passes the 4 MiB budget, so it stops
+        # being read and new connections are refused. Held, it cannot answer the keep-alive and
+        # is dropped; the memory comes back and the server takes connections again.
+        with Server("--max-memory", str(4 << 20), "--max-message", str(16 << 20),
+                    "--idle-timeout", "1", "--pong-timeout", "1", "--verbose",
+                    threads=1) as server:
+            big = upgraded_socket(server.port)
+            big.settimeout(10)
+            header = bytes([0x82, 0xFF]) + (12 << 20).to_bytes(8, "big") + bytes(4)
+            sender = threading.Thread(target=lambda: self.send_quietly(
+                big, header + bytes(6 << 20)))
+            sender.start()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if self.refused_at_once(self.connect_from(server, "127.0.0.1")):
+                    break
+                time.sleep(0.1)
+            else:
+                self.fail("never over the budget")
+            self.assertLess(rss_kib(server.process.pid), 64 * 1024, "held near the budget")
+            self.assertEqual(self.read_to_end(big), b"", "the held peer is dropped in the end")
+            sender.join(10)
+            big.close()
+            self.echo_works(server)
+            log = server.stop()[1]
+            self.assertIn("reading stops until the loop's buffers are under 3/4 of 4194304", log)
+            self.assertIn("refused a connection from 127.0.0.1: over the memory budget", log)
+
+    def send_quietly(self, s, data):
+        try:
+            s.sendall(data)
+        except OSError:
+            pass  # dropped while sending, as it may be
+
+    def read_to_end(self, s):
+        try:
+            while s.recv(65536):
+                pass  # the keep-alive Ping, nothing else
+        except ConnectionError:
+            pass
+        return b""
 
     def test_out_of_file_descriptors_is_survived(self):
         limit = 40

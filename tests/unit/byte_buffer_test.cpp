@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// detail::ByteBuffer: the message buffer that grows by realloc (in place or by remapping pages)
-// rather than by copying into a new block.
+// detail::ByteBuffer: the message buffer and output queue that grow by realloc (in place or by
+// remapping pages) rather than by copying into a new block.
 #include "wscore/detail/byte_buffer.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,28 @@ TEST(ByteBuffer, ReserveNeverShrinksAndResizeKeepsWhatIsWithin) {
   buffer.release();
   EXPECT_EQ(buffer.capacity(), 0u) << "release() gives it back";
   EXPECT_EQ(buffer.data(), nullptr);
+}
+
+// The output queue: frames appended one by one grow it twofold (linear in all), written bytes
+// are dropped from the front, and what remains keeps its order.
+TEST(ByteBuffer, AmortisedGrowthAndEraseFrontKeepAQueue) {
+  ByteBuffer buffer;
+  const std::vector<std::byte> bytes = pattern(100, 7);
+  buffer.resize_amortised(10);
+  std::memcpy(buffer.data(), bytes.data(), 10);
+  EXPECT_EQ(buffer.capacity(), 10u);
+  buffer.resize_amortised(11);
+  EXPECT_EQ(buffer.capacity(), 20u) << "twice, not one more byte";
+  buffer.data()[10] = bytes[10];
+  buffer.resize_amortised(50);
+  EXPECT_EQ(buffer.capacity(), 50u) << "what is asked for, when that is more than twice";
+  std::memcpy(buffer.data() + 11, bytes.data() + 11, 39);
+  buffer.erase_front(30);
+  ASSERT_EQ(buffer.size(), 20u);
+  EXPECT_TRUE(std::equal(buffer.begin(), buffer.end(), bytes.begin() + 30, bytes.begin() + 50));
+  buffer.erase_front(20);
+  EXPECT_TRUE(buffer.empty());
+  EXPECT_EQ(buffer.capacity(), 50u);
 }
 
 TEST(ByteBuffer, MovesTakeTheBlock) {

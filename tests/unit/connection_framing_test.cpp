@@ -384,6 +384,27 @@ TEST(Rfc6455Section10_4, MessageOverMaxMessageSizeFailsWith1009) {
                    "wrote close 1009 message larger than max_message_size"}));
 }
 
+// §10.4 lets an endpoint limit what it takes; a message in very many tiny fragments costs a frame
+// header per byte (a tiny-fragment flood), so their count per message is bounded too (1008: a
+// policy, §7.4.1). At the limit the message is delivered.
+TEST(Rfc6455Section10_4, MessageInMoreThanMaxFragmentsFailsWith1008) {
+  ConnectionOptions options;
+  options.max_fragments_per_message = 3;
+  const Bytes three = concat({masked_frame(0x01, bytes_of("a")), masked_frame(0x00, bytes_of("b")),
+                              masked_frame(0x80, bytes_of("c"))});
+  EXPECT_EQ(trace_at_every_split(server_factory(options), three, with_writes), Trace{"text abc"});
+  const Bytes four = concat({masked_frame(0x01, bytes_of("a")), masked_frame(0x00, bytes_of("b")),
+                             masked_frame(0x00, bytes_of("c")), masked_frame(0x80, bytes_of("d"))});
+  EXPECT_EQ(trace_at_every_split(server_factory(options), four, with_writes),
+            (Trace{"error 1008 too_many_fragments",
+                   "wrote close 1008 message in more than max_fragments_per_message frames"}));
+  // Control frames between the fragments do not count (§5.4 allows them there).
+  const Bytes with_ping =
+      concat({masked_frame(0x01, bytes_of("a")), masked_frame(0x89, bytes_of("p")),
+              masked_frame(0x00, bytes_of("b")), masked_frame(0x80, bytes_of("c"))});
+  EXPECT_EQ(test::parse_as(Role::server, with_ping, options).back(), "text abc");
+}
+
 TEST(Rfc6455Section10_4, NoEventAfterAProtocolError) {
   const Bytes wire = concat({masked_frame(0x80, bytes_of("x")), masked_frame(0x81, bytes_of("y"))});
   EXPECT_EQ(trace_at_every_split(server_factory(), wire, with_writes),

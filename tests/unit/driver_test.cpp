@@ -430,6 +430,69 @@ TEST(DriverBackpressure, SlowReaderIsNotDroppedForAPongItsHeldInputHides) {
   ASSERT_EQ(pair.server_events.back(), "lost 1006");
 }
 
+// RFC 6455 §5.5.2 asks for a Pong to every Ping; a peer that floods Pings makes us write for each,
+// so their rate is a policy (DriverPolicy::max_pings_per_second): over it, Close 1008.
+TEST(DriverPolicyLimits, PingsOverTheRateCloseWith1008) {
+  DriverPolicy policy = test_policy();
+  policy.max_pings_per_second = 3;
+  Pair pair;
+  pair.server = Driver::server({}, policy, 0ms);
+  pair.open();
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(pair.client.ping(), ApiError::none);
+  pair.to_server();
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open) << "3 in a second: fine";
+  pair.advance_to(1000ms);  // a new second
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(pair.client.ping(), ApiError::none);
+  pair.to_server();
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::open);
+  ASSERT_EQ(pair.client.ping(), ApiError::none);  // the fourth within that second
+  pair.to_server();
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::close_sent);
+  pair.to_client();
+  EXPECT_EQ(pair.client_events.back(), "close 1008 too many Pings");
+}
+
+// A transport's own reason to stop reading (a memory budget over all its connections) holds the
+// input as backpressure does: nothing is parsed, nothing is lost, and reading resumes on release.
+TEST(DriverBackpressure, HoldReadingParsesNothingUntilReleased) {
+  Pair pair;
+  pair.open();
+  pair.server.hold_reading(true);
+  EXPECT_FALSE(pair.server.wants_read());
+  ASSERT_EQ(pair.client.send(MessageType::text, as_bytes(std::string_view("waits"))),
+            ApiError::none);
+  const std::vector<std::byte> wire(pair.client.pending_output().begin(),
+                                    pair.client.pending_output().end());
+  pair.client.consume_output(wire.size());
+  pair.server.receive(wire, pair.now);  // read before the hold: it waits
+  pair.advance_to(30s);
+  EXPECT_FALSE(pair.server.next_event());
+  EXPECT_GT(pair.server.connection().memory_usage(), sizeof(Connection))
+      << "the held bytes are counted";
+  pair.server.hold_reading(false);
+  EXPECT_TRUE(pair.server.wants_read());
+  const auto event = pair.server.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(describe(*event), "text waits");
+}
+
+// Found writing the memory budget's test: under the transport's hold the output is small, so the
+// socket takes our Ping whether or not the peer reads; that is no sign of life, and a held peer
+// that cannot be heard is dropped at idle + pong timeouts as any silent one.
+TEST(DriverBackpressure, HeldByTheTransportThePeerIsStillJudgedByTheKeepAlive) {
+  Pair pair;
+  pair.open();
+  pair.server.hold_reading(true);
+  pair.advance_to(61s);
+  ASSERT_EQ(pair.server.buffered_amount(), 2u) << "a keep-alive Ping";
+  pair.server.consume_output(2);  // into the socket's buffers
+  pair.advance_to(72s);
+  ASSERT_FALSE(pair.server_events.empty());
+  EXPECT_EQ(pair.server_events.back(), "lost 1006");
+}
+
 // An abort is reported while the input is held back: the transport learns the connection ended.
 TEST(DriverBackpressure, AbortIsReportedWhileInputIsHeld) {
   Pair pair;

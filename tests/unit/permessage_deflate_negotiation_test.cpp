@@ -287,5 +287,13 @@ TEST(Rfc7692Section7_1, ClientFailsWhenARequestedParameterIsNotAccepted) {
                        {{"permessage-deflate", DeflateAgreement{false, true, 15, 15}}});
 }
 
+// For logs: the agreement as a Sec-WebSocket-Extensions element, window sizes only when not the
+// default 15 (RFC 7692 §7.1.2).
+TEST(Rfc7692Section7_1, AgreementIsWrittenAsAnElementWithoutDefaultWindows) {
+  EXPECT_EQ(format_deflate_agreement(DeflateAgreement{}), "permessage-deflate");
+  EXPECT_EQ(format_deflate_agreement(DeflateAgreement{true, false, 15, 12}),
+            "permessage-deflate; server_no_context_takeover; client_max_window_bits=12");
+}
+
 }  // namespace
 }  // namespace wscore

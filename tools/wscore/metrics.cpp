@@ -58,8 +58,10 @@ std::string ServeMetrics::exposition(const transport::ServerStats& stats) const 
   out.gauge("wscore_connections_open", stats.open_connections,
             "TCP connections open now (HTTP and WebSocket).");
   out.counter("wscore_connections_total", stats.accepted, "TCP connections accepted.");
-  out.counter("wscore_connections_refused_total", stats.refused,
-              "Connections refused: over --max-connections or out of file descriptors.");
+  out.counter(
+      "wscore_connections_refused_total", stats.refused,
+      "Connections refused: over a limit (--max-connections, --max-connections-per-address, "
+      "--max-handshakes, --max-memory) or out of file descriptors.");
   out.counter("wscore_websocket_upgrades_total", stats.upgraded, "WebSocket handshakes accepted.");
   out.counter("wscore_http_requests_total", stats.http_requests, "Plain HTTP requests answered.");
   out.counter("wscore_messages_received_total", stats.messages_in, "WebSocket messages received.");

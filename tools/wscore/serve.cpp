@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // wscore serve: the options, the TLS setup and the run of the demo server (what it answers is
 // DemoApplication's).
+#include <unistd.h>
+
 #include <cstdio>  // first: it defines __GLIBC__ on glibc
 #include <memory>
 #include <thread>
@@ -56,6 +58,11 @@ constexpr const char* serve_help =
     "  --pong-timeout S         drop it if no pong in S seconds (default 10)\n"
     "  --close-timeout S        after our close, drop TCP after S seconds (default 5)\n"
     "  --progress-timeout S     a frame begun must go on within S seconds (default 10): 1008\n"
+    "  --max-pings-per-second N over it in a second: 1008 (default 1000; 0: no limit)\n"
+    "  --max-fragments N        frames of one message; over it: 1008 (default 131072)\n"
+    "  --max-memory BYTES       message and output buffers of all connections together (default:\n"
+    "                           half the machine's memory); over it the largest stop reading\n"
+    "                           and new connections are refused; 0: no limit\n"
     "  --no-deflate             do not negotiate permessage-deflate (RFC 7692)\n"
     "  --static DIR             serve the files under DIR (GET, HEAD, ETag, If-Modified-Since);\n"
     "                           the demo page stays at / unless DIR has an index.html\n"
@@ -80,6 +87,14 @@ void return_large_buffers_to_the_system() {
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
 #endif
+}
+
+// Half the machine's memory: room for the rest of the system when every connection is full.
+std::uint64_t default_memory_budget() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return 0;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2;
 }
 }  // namespace
 
@@ -106,10 +121,28 @@ std::unique_ptr<transport::Server> create_server(const std::string& io,
 
 int serve(int argc, char** argv) {
   Arguments args(argc, argv,
-                 {"host", "port", "cert", "key", "threads", "max-message", "max-frame",
-                  "max-connections", "max-connections-per-address", "max-handshakes",
-                  "max-outbound", "handshake-timeout", "idle-timeout", "pong-timeout",
-                  "close-timeout", "progress-timeout", "static", "subprotocol", "io"},
+                 {"host",
+                  "port",
+                  "cert",
+                  "key",
+                  "threads",
+                  "max-message",
+                  "max-frame",
+                  "max-connections",
+                  "max-connections-per-address",
+                  "max-handshakes",
+                  "max-outbound",
+                  "handshake-timeout",
+                  "idle-timeout",
+                  "pong-timeout",
+                  "close-timeout",
+                  "progress-timeout",
+                  "max-pings-per-second",
+                  "max-fragments",
+                  "max-memory",
+                  "static",
+                  "subprotocol",
+                  "io"},
                  {"plain", "no-deflate", "verbose", "help", "access-log", "log-json"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
@@ -136,6 +169,11 @@ int serve(int argc, char** argv) {
   policy.pong_timeout = std::chrono::seconds(args.number("pong-timeout", 10, 1, 3600));
   policy.close_timeout = std::chrono::seconds(args.number("close-timeout", 5, 1, 3600));
   policy.progress_timeout = std::chrono::seconds(args.number("progress-timeout", 10, 1, 3600));
+  policy.max_buffer_memory = args.number("max-memory", default_memory_budget(), 0, 1ull << 50);
+  policy.max_pings_per_second =
+      static_cast<std::uint32_t>(args.number("max-pings-per-second", 1'000, 0, 1'000'000'000));
+  options.connection.max_fragments_per_message =
+      static_cast<std::uint32_t>(args.number("max-fragments", 131'072, 1, 1'000'000'000));
   if (!args.ok() || !args.positionals().empty()) {
     std::fprintf(stderr, "wscore serve: %s\n(see wscore serve --help)\n",
                  args.ok() ? "unexpected argument" : args.error().c_str());

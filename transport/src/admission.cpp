@@ -10,14 +10,15 @@
 namespace wscore::transport {
 
 std::optional<std::string> refusal(const ServerPolicy& policy, SharedCounters& counters,
-                                   const PeerAddress& peer, bool shutting_down) {
-  if (shutting_down) return "shutting down";
+                                   const PeerAddress& peer, LoopState loop) {
+  if (loop.shutting_down) return "shutting down";
   if (counters.open_connections >= policy.max_connections) {
     return std::to_string(policy.max_connections) + " connections open";
   }
   if (policy.max_handshakes != 0 && counters.handshakes >= policy.max_handshakes) {
     return std::to_string(policy.max_handshakes) + " handshakes in progress";
   }
+  if (loop.over_memory_budget) return "over the memory budget";
   if (policy.max_connections_per_address != 0 &&
       !counters.addresses.try_add(peer, policy.max_connections_per_address)) {
     return std::to_string(policy.max_connections_per_address) + " open from that address";

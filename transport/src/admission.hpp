@@ -14,9 +14,15 @@ namespace wscore::transport {
 
 struct SharedCounters;
 
+// What the loop that accepts knows of itself.
+struct LoopState {
+  bool shutting_down = false;
+  bool over_memory_budget = false;  // MemoryBudget::over()
+};
+
 // Why a connection from `peer` is refused now, or nullopt (then it is counted for `peer`).
 std::optional<std::string> refusal(const ServerPolicy& policy, SharedCounters& counters,
-                                   const PeerAddress& peer, bool shutting_down);
+                                   const PeerAddress& peer, LoopState loop);
 
 // A connection that refusal() let in has closed: it no longer counts.
 void note_closed(const ServerPolicy& policy, SharedCounters& counters, const PeerAddress& peer);

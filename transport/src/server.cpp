@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "admission.hpp"
+#include "memory_budget.hpp"
 #include "server_connection.hpp"
 #include "wscore/transport/socket.hpp"
 
@@ -27,7 +29,9 @@ Server::Loop::Loop(Server& server, const ServerOptions& options, unsigned index,
       index_(index),
       listen_fd_(listen_fd),
       counters_(std::move(counters)),
-      read_buffer_(read_buffer_size) {
+      read_buffer_(read_buffer_size),
+      memory_budget_(options.policy.max_buffer_memory / std::max(1u, options.threads),
+                     options.log) {
   spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (options_.tls) tls_ = options_.tls();
   application_ = options_.application ? options_.application(server_, index_)
@@ -82,7 +86,9 @@ void Server::Loop::accept_all() {
 }
 
 std::optional<std::string> Server::Loop::refusal(const PeerAddress& peer) {
-  return transport::refusal(options_.policy, *counters_, peer, shutting_down_);
+  return transport::refusal(
+      options_.policy, *counters_, peer,
+      {.shutting_down = shutting_down_, .over_memory_budget = memory_budget_.over()});
 }
 
 void Server::Loop::retire(ServerConnection* connection) {
@@ -90,6 +96,7 @@ void Server::Loop::retire(ServerConnection* connection) {
   // for it in the current batch).
   remove_live(connections_, connection);
   retired_.push_back(connection);
+  memory_budget_.forget(*connection);
   note_closed(options_.policy, *counters_, connection->peer());
   if (retired_.size() == 1) {
     events_.post([this] {
@@ -101,6 +108,7 @@ void Server::Loop::retire(ServerConnection* connection) {
 }
 
 void Server::Loop::tick() {
+  memory_budget_.release_if_under();
   const std::uint64_t now = events_.now_ms();
   // A copy: a deadline may retire a connection and reorder the list.
   std::vector<ServerConnection*> live = connections_;

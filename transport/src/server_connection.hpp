@@ -22,6 +22,7 @@ class ServerConnection final : public ServerSession, public SocketSession::Owner
   void on_event(const Event& event) override { dispatch(event); }
   void on_socket_closed(std::string_view why) override;
   void on_bytes(std::size_t read, std::size_t written) override { count_bytes(read, written); }
+  void on_events_handled() override { note_memory(); }
 
   // The loop's tick: deadlines.
   void tick() { session_.on_tick(); }

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "memory_budget.hpp"
 #include "peer_address.hpp"
 #include "server_session.hpp"
 #include "wscore/transport/event_loop.hpp"
@@ -52,6 +53,8 @@ class Server::Loop final : public IoHandler, public ServerLoopContext {
   }
   // Called by a connection that closed its socket: it is destroyed after this iteration.
   void retire(ServerConnection* connection);
+  MemoryBudget& memory_budget() override { return memory_budget_; }
+  std::size_t live_connections() const override { return connections_.size(); }
 
  private:
   void accept_all();
@@ -71,6 +74,7 @@ class Server::Loop final : public IoHandler, public ServerLoopContext {
   std::vector<ServerConnection*> connections_;
   std::vector<ServerConnection*> retired_;
   std::vector<std::byte> read_buffer_;
+  MemoryBudget memory_budget_;  // this loop's part of max_buffer_memory
   std::uint64_t next_id_ = 0;
   bool shutting_down_ = false;
   std::uint64_t shutdown_deadline_ = 0;

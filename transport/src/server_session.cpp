@@ -2,8 +2,10 @@
 #include "server_session.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "memory_budget.hpp"
 #include "server_internal.hpp"
 
 namespace wscore::transport {
@@ -148,18 +150,20 @@ void ServerSession::count_bytes(std::size_t read, std::size_t written) {
 
 std::string ServerSession::extensions() const {
   const auto agreement = driver().connection().deflate_agreement();
-  if (!agreement) return {};
-  // RFC 7692 §7.1: the parameters in force; an absent window size means 15.
-  std::string formatted = "permessage-deflate";
-  if (agreement->server_no_context_takeover) formatted += "; server_no_context_takeover";
-  if (agreement->client_no_context_takeover) formatted += "; client_no_context_takeover";
-  if (agreement->server_max_window_bits != max_window_bits) {
-    formatted += "; server_max_window_bits=" + std::to_string(agreement->server_max_window_bits);
-  }
-  if (agreement->client_max_window_bits != max_window_bits) {
-    formatted += "; client_max_window_bits=" + std::to_string(agreement->client_max_window_bits);
-  }
-  return formatted;
+  return agreement ? format_deflate_agreement(*agreement) : std::string();
+}
+
+void ServerSession::note_memory() {
+  const std::size_t now = driver().connection().memory_usage();
+  if (now == memory_) return;
+  const std::size_t before = std::exchange(memory_, now);
+  loop_.memory_budget().update(*this, before, now, loop_.live_connections());
+}
+
+void ServerSession::hold_reading(bool held) {
+  held_ = held;
+  driver().hold_reading(held);
+  if (!held) pump();  // parses what waited, reads again
 }
 
 SendStatus ServerSession::send(MessageType type, ByteView data) {

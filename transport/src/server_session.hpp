@@ -16,6 +16,7 @@
 namespace wscore::transport {
 
 struct SharedCounters;
+class MemoryBudget;
 
 // What a connection's events need from its event loop, on any transport.
 class ServerLoopContext {
@@ -23,6 +24,8 @@ class ServerLoopContext {
   virtual const ServerOptions& options() const = 0;
   virtual ServerApplication& application() = 0;
   virtual SharedCounters& counters() = 0;
+  virtual MemoryBudget& memory_budget() = 0;
+  [[nodiscard]] virtual std::size_t live_connections() const = 0;
 
  protected:
   ~ServerLoopContext() = default;
@@ -49,6 +52,13 @@ class ServerSession : public Session {
   // Graceful shutdown (the driver's shut_down).
   void shut_down();
   [[nodiscard]] const PeerAddress& peer() const noexcept { return peer_; }
+  // After each round of events: what the connection's buffers hold now, for the loop's
+  // MemoryBudget (which may hold reading).
+  void note_memory();
+  // The memory budget's hold: nothing more is read or parsed until it is released.
+  void hold_reading(bool held);
+  [[nodiscard]] bool reading_held() const noexcept { return held_; }
+  [[nodiscard]] std::size_t memory() const noexcept { return memory_; }
   // The core's options for a server connection: the server's, with plain HTTP requests let in.
   static ConnectionOptions connection_options(const ServerOptions& options);
 
@@ -79,6 +89,8 @@ class ServerSession : public Session {
   PeerAddress peer_;
   std::uint16_t peer_port_;
   std::uint64_t bytes_received_ = 0, bytes_sent_ = 0;
+  std::size_t memory_ = 0;    // Connection::memory_usage() at the last note_memory()
+  bool held_ = false;         // reading stopped for the loop's memory budget
   bool in_handshake_ = true;  // counted in SharedCounters::handshakes
   bool opened_ = false;       // on_open was called: the application hears of the close
 };

@@ -187,6 +187,7 @@ void SocketSession::pump() {
     finish();
     return;
   }
+  owner_.on_events_handled();  // may hold reading
   update_interest();
 }
 

@@ -30,6 +30,9 @@ class SocketSession final : public IoHandler {
       (void)read;
       (void)written;
     }
+    // After each round of events, before reading is armed again (a memory budget over many
+    // sessions may hold reading here).
+    virtual void on_events_handled() {}
     // Connecting: the connect failed with `error` (errno); another socket to try, if any.
     virtual std::optional<Stream> next_stream(int error) {
       (void)error;

@@ -53,6 +53,9 @@ struct DriverPolicy {
   /// ("outbound buffer full"), so a message the application meant for the peer is never lost
   /// silently. Off: the message is only refused and the caller decides.
   bool close_when_send_refused = true;
+  /// Each Ping makes us write a Pong (RFC 6455 §5.5.2): more than this many in one second of the
+  /// driver's clock close the connection with 1008 ("too many Pings"). 0: no limit.
+  std::uint32_t max_pings_per_second = 1'000;
 };
 
 /// The policy around one Connection that every transport needs (see the file's comment): the
@@ -122,6 +125,10 @@ class Driver {
   /// @lifetime Until the next call of a non-const member of the driver, or its move or
   /// destruction.
   [[nodiscard]] ByteView pending_output() const noexcept { return connection_.pending_output(); }
+  /// Stops (true) or resumes reading for a reason of the transport's own, such as a memory
+  /// budget over all its connections: as under backpressure, nothing is parsed and wants_read()
+  /// is false; the peer is not judged by what it could not send meanwhile.
+  void hold_reading(bool held) noexcept;
   /// Marks bytes as written (Connection::consume_output()); may resume reading.
   void consume_output(std::size_t bytes_written) noexcept;
   /// Connection::write_output(); may resume reading.
@@ -157,7 +164,8 @@ class Driver {
 
   Driver(Connection connection, DriverPolicy policy, Milliseconds now);
   void wait_for(Wait wait, Milliseconds timeout) noexcept;
-  void note_event(const Event& event) noexcept;
+  void note_event(const Event& event);
+  void count_ping();
   void answer_refused_answer(ApiError result) noexcept;
   void note_state() noexcept;
   void note_progress() noexcept;
@@ -172,8 +180,12 @@ class Driver {
   Milliseconds deadline_{0};
   Milliseconds last_input_{0};     // when the transport last gave us bytes
   Milliseconds idle_deadline_{0};  // Wait::progress: when the keep-alive Ping comes due
-  bool reading_paused_ = false;    // backpressure: over the limit, not yet back under half of it
-  bool peer_closed_ = false;       // end of stream from the peer
+  Milliseconds ping_second_{0};    // when the second whose Pings are counted began
+  std::uint32_t pings_in_second_ = 0;
+  bool over_outbound_limit_ = false;  // over max_outbound_buffer, not yet back under half of it
+  bool held_by_transport_ = false;    // hold_reading(true)
+  bool reading_paused_ = false;       // either of the two
+  bool peer_closed_ = false;          // end of stream from the peer
 };
 
 }  // namespace wscore

@@ -129,6 +129,10 @@ struct DeflateAgreement {
   friend bool operator==(const DeflateAgreement&, const DeflateAgreement&) = default;
 };
 
+/// The agreement written as a Sec-WebSocket-Extensions element (format_deflate_parameters()),
+/// a window size only when it is not 15 (its default, RFC 7692 §7.1.2), for logs.
+[[nodiscard]] std::string format_deflate_agreement(const DeflateAgreement& agreement);
+
 /// A server's acceptance of one offer (accept_deflate_offer()).
 struct DeflateAcceptance {
   std::size_t offer_index;     ///< which of the offers was accepted

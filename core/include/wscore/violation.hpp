@@ -27,6 +27,7 @@ enum class Violation : std::uint8_t {
   frame_too_big,                 ///< frame over max_frame_size (§10.4, code §7.4.1)
   message_too_big,               ///< message over max_message_size (§10.4)
   inflated_message_too_big,  ///< compressed message inflating past max_message_size (RFC 7692 §8)
+  too_many_fragments,        ///< message in more than max_fragments_per_message frames (§10.4)
   invalid_utf8,              ///< text that is not UTF-8 (§8.1)
   truncated_utf8,            ///< text message ending inside a UTF-8 sequence (§8.1)
   close_payload_one_byte,    ///< Close body of exactly one byte (§5.5.1)

@@ -165,6 +165,7 @@ void UringConnection::pump() {
     finish();
     return;
   }
+  note_memory();  // may hold reading
   update_receive();
 }
 

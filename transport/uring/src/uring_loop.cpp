@@ -43,6 +43,7 @@ UringLoop::UringLoop(transport::Server& server, const transport::ServerOptions& 
       index_(index),
       listen_fd_(listen_fd),
       counters_(std::move(counters)),
+      memory_budget_(options.policy.max_buffer_memory / std::max(1u, options.threads), options.log),
       now_(monotonic_now()) {
   tick_interval_.tv_nsec = tick_nanoseconds;
   spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -188,8 +189,9 @@ void UringLoop::accept_connection(int fd) {
   socklen_t address_length = sizeof address;
   getpeername(fd, reinterpret_cast<sockaddr*>(&address), &address_length);
   const transport::PeerAddress peer = transport::PeerAddress::of(address);
-  if (const std::optional<std::string> why =
-          transport::refusal(options_.policy, *counters_, peer, shutting_down_)) {
+  if (const std::optional<std::string> why = transport::refusal(
+          options_.policy, *counters_, peer,
+          {.shutting_down = shutting_down_, .over_memory_budget = memory_budget_.over()})) {
     ++counters_->refused;
     close(fd);
     log("refused a connection from " + peer.to_string() + ": " + *why);
@@ -208,6 +210,7 @@ void UringLoop::retire(UringConnection* connection) {
   // Freed once no completion can name it any more (free_finished()).
   transport::remove_live(connections_, connection);
   retired_.push_back(connection);
+  memory_budget_.forget(*connection);
   transport::note_closed(options_.policy, *counters_, connection->peer());
 }
 
@@ -226,6 +229,7 @@ void UringLoop::free_finished() {
 }
 
 void UringLoop::tick() {
+  memory_budget_.release_if_under();
   // A copy: a deadline may retire a connection and reorder the list.
   for (UringConnection* connection : std::vector<UringConnection*>(connections_))
     connection->tick();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "memory_budget.hpp"
 #include "ring.hpp"
 #include "server_internal.hpp"
 
@@ -41,6 +42,8 @@ class UringLoop final : public transport::ServerLoopContext {
   const transport::ServerOptions& options() const override { return options_; }
   transport::ServerApplication& application() override { return *application_; }
   transport::SharedCounters& counters() override { return *counters_; }
+  transport::MemoryBudget& memory_budget() override { return memory_budget_; }
+  std::size_t live_connections() const override { return connections_.size(); }
 
   // For the connections.
   [[nodiscard]] Milliseconds now() const noexcept { return now_; }
@@ -65,8 +68,6 @@ class UringLoop final : public transport::ServerLoopContext {
   void on_accepted(int result, std::uint32_t flags);
   void accept_connection(int fd);
   void refuse_when_out_of_descriptors();
-  // Why a connection from `peer` is refused now, or nullopt (then it is counted for `peer`).
-  std::optional<std::string> refusal(const transport::PeerAddress& peer);
   void tick();
   void run_posted();
   void submit_sends();
@@ -87,6 +88,7 @@ class UringLoop final : public transport::ServerLoopContext {
   std::unique_ptr<BufferRing> buffers_;
   std::shared_ptr<transport::SharedCounters> counters_;
   std::unique_ptr<transport::ServerApplication> application_;
+  transport::MemoryBudget memory_budget_;  // this loop's part of max_buffer_memory
   std::vector<UringConnection*> connections_;
   std::vector<UringConnection*> retired_;  // closed, some operation still in flight
   std::vector<UringConnection*> sends_;    // to send with the next submission

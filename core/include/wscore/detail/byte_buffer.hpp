@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A growable byte buffer on malloc/realloc, for messages that are assembled piece by piece. Unlike
+// A growable byte buffer on malloc/realloc, for messages that are assembled piece by piece and
+// for the output queue. Unlike
 // std::vector, growing it need not copy: the C library can extend a block in place, and moves a
 // large (mmap-backed) block by remapping its pages, so a message of N bytes costs about N bytes
 // of memory at its peak instead of 1.5 N or more. Bytes are not initialised when it grows.
@@ -55,6 +56,21 @@ class ByteBuffer {
   void resize(std::size_t size) {
     reserve(size);
     size_ = size;
+  }
+  // As resize(), but growing at least twofold when it must grow, so that appending piece by
+  // piece stays linear (a queue of output).
+  void resize_amortised(std::size_t size) {
+    if (size > capacity_) reserve(size > capacity_ * 2 ? size : capacity_ * 2);
+    size_ = size;
+  }
+  // Drops the first `count` bytes (at most size()).
+  void erase_front(std::size_t count) noexcept {
+    if (count >= size_) {
+      size_ = 0;
+      return;
+    }
+    std::memmove(data_, data_ + count, size_ - count);
+    size_ -= count;
   }
   void append(const std::byte* bytes, std::size_t count) {
     if (count == 0) return;

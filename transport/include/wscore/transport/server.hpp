@@ -44,6 +44,12 @@ struct ServerPolicy : DriverPolicy {
   /// finished; over it, new connections are refused at once (slowloris bounds itself by
   /// handshake_timeout per connection; this bounds them all). 0: no limit.
   std::size_t max_handshakes = 10'000;
+  /// Bytes every connection together may hold, its message, output and held-input buffers
+  /// above all (Connection::memory_usage()), split evenly over the event loops. Over a loop's part,
+  /// the connections holding more than their share stop reading (Driver::hold_reading()) until
+  /// the loop is back under three quarters of it, and new connections are refused: the server
+  /// slows its largest consumers before the machine runs out. 0: no limit.
+  std::size_t max_buffer_memory = 0;
 };
 
 /// One accepted WebSocket connection, as the application sees it. Every call happens on the
@@ -68,10 +74,10 @@ class Session {
   /// The peer's address and port, "192.0.2.1:5000" or "[2001:db8::1]:5000" (for logs),
   /// written out at each call from the address kept in 18 bytes.
   [[nodiscard]] virtual std::string peer_address() const = 0;
-  /// The subprotocol chosen in the handshake (RFC 6455 §4.2.2), empty if none.
+  /// The subprotocol chosen in the handshake, empty if none.
   /// @lifetime A view of the connection's copy: valid as long as the session.
   [[nodiscard]] virtual std::string_view subprotocol() const = 0;
-  /// The extensions in force, formatted as in Sec-WebSocket-Extensions (RFC 7692 §7.1), e.g.
+  /// The extensions in force as the core writes them (format_deflate_agreement()), e.g.
   /// "permessage-deflate; client_max_window_bits=12"; empty if none.
   [[nodiscard]] virtual std::string extensions() const = 0;
   /// Bytes of the WebSocket stream (after TLS) read from and written to this connection so far.
@@ -177,7 +183,8 @@ struct ServerOptions {
 struct ServerStats {
   /// TCP connections accepted.
   std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;  ///< over max_connections, or out of file descriptors
+  /// Refused at once: over a limit of ServerPolicy, or out of file descriptors.
+  std::uint64_t refused = 0;
   /// WebSocket upgrades accepted.
   std::uint64_t upgraded = 0;
   /// Plain HTTP requests answered.
