@@ -56,9 +56,11 @@ struct ClientHandlers {
   std::function<void(Client&, MessageType, ByteView)> on_message;
   /// With ConnectionOptions::delivery == streaming: each piece of a message as it arrives.
   std::function<void(Client&, MessageType, ByteView, bool message_finished)> on_fragment;
-  /// A Ping from the server (already answered by the core) and a Pong (solicited or not): the
-  /// payload, valid during the call only.
+  /// A Ping from the server (already answered by the core): its payload, valid during the call
+  /// only.
   std::function<void(Client&, ByteView)> on_ping;
+  /// A Pong from the server (solicited by ping() or not): its payload, valid during the call
+  /// only.
   std::function<void(Client&, ByteView)> on_pong;
   /// Once opened, once, with the close code the core reported: CloseReceived (the peer's),
   /// ProtocolError (the one we sent) or ConnectionLost (with the reason). `reason` is valid
