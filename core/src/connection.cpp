@@ -94,6 +94,13 @@ void Connection::append_output(ByteView bytes) {
   unsent_pong_at_.reset();
 }
 
+bool Connection::reserve_output(std::size_t more) noexcept {
+  compact_output();
+  const std::size_t needed = output_.size() + more;
+  if (needed <= output_.capacity()) return true;
+  return output_.try_reserve(std::max(needed, output_.capacity() * 2));
+}
+
 void Connection::compact_output() noexcept {
   // Drop written bytes once they outweigh the unwritten ones, so a caller that drains in small
   // pieces does not make the buffer grow (amortised O(1) per byte).

@@ -207,7 +207,9 @@ std::optional<Event> Connection::inflate_into_message(ByteView chunk, bool frame
     const std::size_t size = message_.size();
     if (size == message_.capacity()) {
       const std::size_t wanted = std::max(message_.capacity() * 2, size + inflate_step(0));
-      message_.reserve(std::min(wanted, most_room));
+      if (!message_.try_reserve(std::min(wanted, most_room))) {
+        return fail(Violation::inflate_out_of_memory);
+      }
     }
     const std::size_t step = std::min(message_.capacity() - size, inflate_step(chunk.size()));
     message_.resize(size + step);

@@ -285,8 +285,10 @@ std::optional<Event> Connection::deliver_data(ByteView chunk, bool frame_finishe
     // not with the length a header claims (an unsent payload costs nothing). ByteBuffer grows
     // by realloc: a large block is remapped, not copied, so the peak stays about the message.
     const std::size_t wanted = std::max(message_.capacity() * 2, message_.size() + chunk.size());
-    message_.reserve(
-        static_cast<std::size_t>(std::min<std::uint64_t>(wanted, options_.max_message_size)));
+    if (!message_.try_reserve(
+            static_cast<std::size_t>(std::min<std::uint64_t>(wanted, options_.max_message_size)))) {
+      return fail(Violation::message_out_of_memory);
+    }
   }
   message_.append(chunk.data(), chunk.size());
   if (!message_finished) return std::nullopt;

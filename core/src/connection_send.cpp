@@ -39,6 +39,7 @@ ApiError Connection::send(MessageType type, ByteView data, Compression compressi
   if (should_compress(data.size(), compression) && write_compressed(opcode_for(type), data, true)) {
     return ApiError::none;
   }
+  if (!reserve_output(max_frame_header_size + data.size())) return ApiError::out_of_memory;
   write_frame(opcode_for(type), true, data);
   return ApiError::none;
 }
@@ -64,7 +65,10 @@ ApiError Connection::send_fragment(MessageType type, ByteView data, bool last,
     if (!first) return ApiError::out_of_memory;
     compressed = false;
   }
-  if (!compressed) write_frame(opcode, last, data);
+  if (!compressed) {
+    if (!reserve_output(max_frame_header_size + data.size())) return ApiError::out_of_memory;
+    write_frame(opcode, last, data);
+  }
   sending_compressed_ = compressed;
   sending_type_ = message_type;
   sending_utf8_ = validator;

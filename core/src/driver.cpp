@@ -193,6 +193,15 @@ ApiError Driver::refuse_send() {
   return ApiError::outbound_buffer_full;
 }
 
+ApiError Driver::refused_for_memory(ApiError result) {
+  // A message the application meant for the peer and no memory to write it: the peer is told
+  // (RFC 6455 §7.4.1: 1011, an unexpected condition), not left to miss it.
+  if (result == ApiError::out_of_memory) {
+    (void)close(close_code::internal_error, "out of memory");
+  }
+  return result;
+}
+
 void Driver::answer_refused_answer(ApiError result) noexcept {
   // An answer the core refused (bad headers, bad options) must not leave the peer waiting for
   // one: it gets a 500 at once, and the caller the error.
@@ -223,7 +232,7 @@ ApiError Driver::respond(const HttpResponse& response) {
 
 ApiError Driver::send(MessageType type, ByteView data, Compression compression) {
   if (buffered_amount() > policy_.max_outbound_buffer) return refuse_send();
-  const ApiError result = connection_.send(type, data, compression);
+  const ApiError result = refused_for_memory(connection_.send(type, data, compression));
   update_backpressure();
   return result;
 }
@@ -231,7 +240,8 @@ ApiError Driver::send(MessageType type, ByteView data, Compression compression) 
 ApiError Driver::send_fragment(MessageType type, ByteView data, bool last,
                                Compression compression) {
   if (buffered_amount() > policy_.max_outbound_buffer) return refuse_send();
-  const ApiError result = connection_.send_fragment(type, data, last, compression);
+  const ApiError result =
+      refused_for_memory(connection_.send_fragment(type, data, last, compression));
   update_backpressure();
   return result;
 }

@@ -48,6 +48,7 @@ constexpr ViolationInfo violation_table[] = {
     {close_code::invalid_payload, "invalid_compressed_data",
      "invalid compressed data (RFC 7692 7.2.2)"},
     {close_code::internal_error, "inflate_out_of_memory", "out of memory for decompression"},
+    {close_code::internal_error, "message_out_of_memory", "out of memory for a message"},
 };
 
 const ViolationInfo& info(Violation violation) noexcept {
@@ -57,7 +58,7 @@ const ViolationInfo& info(Violation violation) noexcept {
 }  // namespace
 
 static_assert(std::size(violation_table) ==
-                  static_cast<std::size_t>(Violation::inflate_out_of_memory) + 1,
+                  static_cast<std::size_t>(Violation::message_out_of_memory) + 1,
               "one row per Violation");
 
 std::uint16_t close_code_for(Violation violation) noexcept {

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <string>
 #include <utility>
 
 #include "admission.hpp"
@@ -66,6 +68,13 @@ void Server::Loop::accept_all() {
         log("refused a connection: out of file descriptors");
         continue;
       }
+      if (errno == ENOBUFS || errno == ENOMEM) {
+        // The kernel is out of memory for sockets, and the peer stays in the queue: the
+        // listener stays readable, so watching it would spin. Accepting resumes on the tick.
+        events_.modify(listen_fd_, 0, this);
+        accept_paused_ = true;
+        log(std::string("accepting paused until the next tick: ") + std::strerror(errno));
+      }
       return;  // EAGAIN, or a transient error such as ECONNABORTED
     }
     ++counters_->accepted;
@@ -109,6 +118,10 @@ void Server::Loop::retire(ServerConnection* connection) {
 
 void Server::Loop::tick() {
   memory_budget_.release_if_under();
+  if (accept_paused_ && listen_fd_ >= 0) {
+    accept_paused_ = false;
+    events_.modify(listen_fd_, EPOLLIN, this);
+  }
   const std::uint64_t now = events_.now_ms();
   // A copy: a deadline may retire a connection and reorder the list.
   std::vector<ServerConnection*> live = connections_;

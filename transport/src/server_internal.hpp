@@ -77,6 +77,7 @@ class Server::Loop final : public IoHandler, public ServerLoopContext {
   MemoryBudget memory_budget_;  // this loop's part of max_buffer_memory
   std::uint64_t next_id_ = 0;
   bool shutting_down_ = false;
+  bool accept_paused_ = false;  // accept() failed for want of kernel memory: until the tick
   std::uint64_t shutdown_deadline_ = 0;
   friend class Server;
   friend class ServerConnection;

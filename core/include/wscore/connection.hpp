@@ -141,7 +141,7 @@ enum class [[nodiscard]] ApiError : std::uint8_t {
   invalid_deflate_options,    ///< DeflateOptions out of range (validate_deflate_options)
   extension_conflict,         ///< permessage-deflate named by the caller while the connection
                               ///< negotiates it, or enable_deflate() when it is in force already
-  out_of_memory,              ///< zlib could not get memory in the middle of a compressed message
+  out_of_memory,              ///< no memory for the frame, or zlib none in a compressed message
   plain_http_not_enabled,     ///< respond() without ConnectionOptions::plain_http
   outbound_buffer_full,       ///< Driver: over DriverPolicy::max_outbound_buffer (backpressure)
 };
@@ -381,6 +381,8 @@ class Connection {
 
   void append_output(ByteView bytes);
   void compact_output() noexcept;
+  // Room for `more` bytes of output (growing at least twofold); false when there is no memory.
+  [[nodiscard]] bool reserve_output(std::size_t more) noexcept;
   ApiError check_can_send() const noexcept;
   // Appends a frame and returns where it starts in output_.
   std::size_t write_frame(Opcode opcode, bool fin, ByteView payload, std::uint8_t rsv = 0);

@@ -107,7 +107,9 @@ class Driver {
   /// Connection::respond(), with the same 500 fallback.
   ApiError respond(const HttpResponse& response);
   /// Refused with outbound_buffer_full while over DriverPolicy::max_outbound_buffer (and then the
-  /// connection is closed with 1008, unless DriverPolicy::close_when_send_refused is off).
+  /// connection is closed with 1008, unless DriverPolicy::close_when_send_refused is off). Refused
+  /// with out_of_memory when there is no memory for the frame: the connection is then closed with
+  /// 1011 "out of memory".
   ApiError send(MessageType type, ByteView data, Compression compression = Compression::automatic);
   /// Connection::send_fragment(), refused as send() is over the outbound limit.
   ApiError send_fragment(MessageType type, ByteView data, bool last,
@@ -172,6 +174,7 @@ class Driver {
   void note_output_written(bool drained) noexcept;
   void update_backpressure() noexcept;
   ApiError refuse_send();
+  ApiError refused_for_memory(ApiError result);
 
   Connection connection_;
   DriverPolicy policy_;

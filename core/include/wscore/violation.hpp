@@ -35,6 +35,7 @@ enum class Violation : std::uint8_t {
   invalid_close_reason,      ///< Close reason that is not UTF-8 (§5.5.1)
   invalid_compressed_data,   ///< DEFLATE data zlib refuses (RFC 7692 §7.2.2)
   inflate_out_of_memory,     ///< no memory to inflate a compressed message (1011)
+  message_out_of_memory,     ///< no memory to assemble a message within the limits (1011)
 };
 
 /// The close code that fails the connection for `violation` (RFC 6455 §7.4.1).

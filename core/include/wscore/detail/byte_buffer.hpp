@@ -44,13 +44,19 @@ class ByteBuffer {
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
 
-  // Room for `capacity` bytes in all (never shrinks); throws std::bad_alloc as vector would.
-  void reserve(std::size_t capacity) {
-    if (capacity <= capacity_) return;
+  // Room for `capacity` bytes in all (never shrinks); false, and the buffer as it was, when
+  // there is no memory for it.
+  [[nodiscard]] bool try_reserve(std::size_t capacity) noexcept {
+    if (capacity <= capacity_) return true;
     void* grown = std::realloc(data_, capacity);
-    if (grown == nullptr) throw std::bad_alloc();
+    if (grown == nullptr) return false;
     data_ = static_cast<std::byte*>(grown);
     capacity_ = capacity;
+    return true;
+  }
+  // As try_reserve(), but throws std::bad_alloc as vector would.
+  void reserve(std::size_t capacity) {
+    if (!try_reserve(capacity)) throw std::bad_alloc();
   }
   // New bytes are uninitialised: the caller writes them.
   void resize(std::size_t size) {
