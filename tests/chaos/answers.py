@@ -13,6 +13,10 @@ class Answer:
     right: bool
     seconds: Optional[float] = None  # how long the answer took, for the timed kinds
     detail: Optional[str] = None  # figures of this attempt, shown with a wrong answer
+    # A wrong answer while the attacker itself was stalled this long (seconds): it may be the
+    # server's right answer to a peer that went silent that long (a handshake timeout, a peer
+    # dropped as dead), so it is counted apart, not as wrong.
+    stalled: Optional[float] = None
 
 
 def check(allowed, actual, seconds=None, expected=None, detail=None):
@@ -42,8 +46,10 @@ class Tally:
     attempts: int = 0
     right: int = 0
     wrong: int = 0
+    unjudged: int = 0  # wrong answers during a stall of the attacker (Answer.stalled)
     actual_counts: dict = dataclasses.field(default_factory=dict)  # answer -> how often
     wrong_examples: list = dataclasses.field(default_factory=list)  # [{expected, actual}]
+    unjudged_examples: list = dataclasses.field(default_factory=list)
     seconds: list = dataclasses.field(default_factory=list)
 
     def add(self, answer):
@@ -51,6 +57,12 @@ class Tally:
         self.actual_counts[answer.actual] = self.actual_counts.get(answer.actual, 0) + 1
         if answer.right:
             self.right += 1
+        elif answer.stalled is not None:
+            self.unjudged += 1
+            example = {"expected": answer.expected, "actual": answer.actual,
+                       "stalled_s": round(answer.stalled, 2)}
+            if len(self.unjudged_examples) < 3:
+                self.unjudged_examples.append(example)
         else:
             self.wrong += 1
             example = {"expected": answer.expected, "actual": answer.actual}

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import threading
+import time
 
 import attacks_flow
 import attacks_frames
@@ -15,7 +16,7 @@ import attacks_handshake
 import attacks_slowloris
 import attacks_tls
 from answers import Answer, Tally
-from timing import lag_summary, watch_lag
+from timing import STALL_EXCUSE, Stalls, lag_summary, watch_lag
 from wire import UnexpectedAnswer
 
 ALL_KINDS = (attacks_slowloris.KINDS + attacks_handshake.KINDS + attacks_frames.KINDS +
@@ -47,10 +48,21 @@ async def attempt_once(kind, target, number, stop):
         return Answer(kind.rule, f"{type(error).__name__}: {error}", False)
 
 
-async def attack_loop(kind, target, tally, first_number, step, stop):
+async def judged_attempt(kind, target, number, stop, stalls):
+    """attempt_once(), with a wrong answer marked as stalled when this process was."""
+    start = time.monotonic()
+    answer = await attempt_once(kind, target, number, stop)
+    if answer is not None and not answer.right:
+        stalled = stalls.longest_since(start)
+        if stalled >= STALL_EXCUSE:
+            answer.stalled = stalled
+    return answer
+
+
+async def attack_loop(kind, target, tally, first_number, step, stop, stalls):
     number = first_number
     while not stop.is_set():
-        answer = await attempt_once(kind, target, number, stop)
+        answer = await judged_attempt(kind, target, number, stop, stalls)
         if answer is not None:  # None: the stop request cut the attempt short
             tally.add(answer)
         number += step
@@ -63,12 +75,12 @@ async def attack_loop(kind, target, tally, first_number, step, stop):
 async def run_attacks(target, names, stop_request):
     kinds = [kind for kind in ALL_KINDS if kind.name in names]
     tallies = {kind.name: Tally(kind.name, kind.rule) for kind in kinds}
-    stop, lags = asyncio.Event(), []
+    stop, stalls = asyncio.Event(), Stalls()
     for prepare in PREPARATIONS:
         prepare()  # once, before the loops, so that no attempt stalls the loop building them
-    lag_watch = asyncio.create_task(watch_lag(stop, lags.append))
+    lag_watch = asyncio.create_task(watch_lag(stop, stalls.record))
     loops = {asyncio.create_task(attack_loop(kind, target, tallies[kind.name], i, kind.parallel,
-                                             stop)): kind.name
+                                             stop, stalls)): kind.name
              for kind in kinds for i in range(kind.parallel)}
     while not stop_request.is_set():
         await asyncio.sleep(0.1)
@@ -81,7 +93,7 @@ async def run_attacks(target, names, stop_request):
         task.cancel()
     await lag_watch
     return {name: tally.summary() for name, tally in tallies.items()}, \
-        sorted(loops[task] for task in stuck), lag_summary(lags)
+        sorted(loops[task] for task in stuck), lag_summary(stalls.lags)
 
 
 def run(target, names, stop_request, results):

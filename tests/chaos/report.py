@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 """The verdict of a chaos run: each criterion from the figures, and the plain-text table."""
+from timing import STALL_EXCUSE
 
 RSS_GROWTH_FRACTION = 0.10  # RSS at the end may exceed the warm-up figure by 10% ...
 RSS_GROWTH_FLOOR_KIB = 8 * 1024  # ... or by 8 MiB, whichever is larger
 LATENCY_FACTOR = 5  # p99 under attack <= 5 x the quiet p99 ...
 LATENCY_FLOOR_MS = 2.0  # ... taken as at least 2 ms, so that 0.2 ms quiet does not fail 1 ms
+UNJUDGED_FRACTION = 0.02  # at most 2% of the attempts may go unjudged (attackers stalled)
 
 
 def criteria(figures, judge_resources=True):
@@ -16,15 +18,25 @@ def criteria(figures, judge_resources=True):
         ("echoes", good["verified"] > 0 and good["lost"] == 0 and good["corrupted"] == 0,
          f"{good['verified']} verified, {good['lost']} lost, {good['corrupted']} corrupted"),
     ]
-    wrong = {name: tally["wrong"] for name, tally in figures["attacks"].items() if tally["wrong"]}
-    untried = [name for name, tally in figures["attacks"].items() if not tally["attempts"]]
+    attacks = figures["attacks"].values()
+    wrong = {tally["kind"]: tally["wrong"] for tally in attacks if tally["wrong"]}
+    # Judged: right or wrong, not a wrong answer while the attacker was stalled (answers.Answer).
+    untried = [tally["kind"] for tally in attacks if not tally["right"] + tally["wrong"]]
+    unjudged = sum(tally["unjudged"] for tally in attacks)
+    attempts = sum(tally["attempts"] for tally in attacks)
+    too_stalled = unjudged > UNJUDGED_FRACTION * attempts
     detail = ", ".join(f"{name} {count} wrong" for name, count in wrong.items()) or "all right"
+    if unjudged:
+        detail += (f"; {unjudged} of {attempts} not judged (the attackers stalled for "
+                   f">= {STALL_EXCUSE:g} s during them)")
+        if too_stalled:
+            detail += f", more than {UNJUDGED_FRACTION:.0%}: the run judged too little"
     if untried:
-        detail += "; never attempted: " + ", ".join(untried)
+        detail += "; never judged: " + ", ".join(untried)
     if figures["stuck_attack_loops"]:
         detail += f"; attack loops stuck at the end: {', '.join(figures['stuck_attack_loops'])}"
-    results.append(("answers", not wrong and not untried and not figures["stuck_attack_loops"],
-                    detail))
+    results.append(("answers", not wrong and not untried and not too_stalled and
+                    not figures["stuck_attack_loops"], detail))
     allowance = max(RSS_GROWTH_FRACTION * rss["after_warm_up"], RSS_GROWTH_FLOOR_KIB)
     results.append(("rss", rss["end"] <= rss["after_warm_up"] + allowance,
                      f"{rss['after_warm_up'] / 1024:.1f} MiB after warm-up, "
@@ -104,6 +116,9 @@ def table(figures, verdict):
         add(f"{'':<48}expected: {tally['rule']}")
         for example in tally["wrong_examples"]:
             add(f"{'':<48}! expected {example['expected']}, got {example['actual']}")
+        for example in tally["unjudged_examples"]:
+            add(f"{'':<48}~ not judged, the attackers stalled {example['stalled_s']:.2f} s: "
+                f"expected {example['expected']}, got {example['actual']}")
     add("")
     for name, holds, detail in verdict:
         add(f"{'PASS' if holds else 'FAIL'}  {name:<12} {detail}")

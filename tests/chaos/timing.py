@@ -3,11 +3,16 @@
 server process is still alive (an attack whose connection ends must not have ended the server).
 """
 import asyncio
+import bisect
 import time
 
 from answers import check
 
 LAG_PROBE = 0.05
+# A wrong answer in an attempt during which the attackers were stalled this long is not judged
+# (answers.Answer.stalled): 0.5 s is a quarter of the shortest server timeout the attacks meet,
+# and 10x the longest lag of a run on an otherwise idle machine.
+STALL_EXCUSE = 0.5
 
 
 async def sleep_or_stop(stop, seconds):
@@ -41,6 +46,24 @@ async def watch_lag(stop, record):
         before = time.monotonic()
         await asyncio.sleep(LAG_PROBE)
         record(time.monotonic() - before - LAG_PROBE)
+
+
+class Stalls:
+    """The lags `watch_lag` measured, each with when it ended: how long this process was
+    stalled (not run at all: the attackers run at idle priority, after everything else on the
+    machine) during an attempt."""
+
+    def __init__(self):
+        self.ends, self.lags = [], []
+
+    def record(self, lag):
+        self.ends.append(time.monotonic())
+        self.lags.append(lag)
+
+    def longest_since(self, start):
+        """The longest stall that ended after `start` (monotonic seconds)."""
+        first = bisect.bisect_right(self.ends, start)
+        return max(self.lags[first:], default=0.0)
 
 
 def lag_summary(lags):

@@ -478,6 +478,42 @@ TEST(DriverBackpressure, HoldReadingParsesNothingUntilReleased) {
   EXPECT_EQ(describe(*event), "text waits");
 }
 
+// Found looking into a CI failure of the memory budget's integration test: a connection that failed
+// in the middle of a large message kept the message's buffer until the transport destroyed it,
+// after its lingering close, so a server over its memory budget went on refusing connections for
+// that long. Once closed or failed nothing more is read (RFC 6455 §7.1.7), and the buffers go at
+// once.
+void send_90_kb_of_a_message(Pair& pair) {
+  const std::vector<std::byte> piece(900);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(pair.client.send_fragment(MessageType::binary, piece, false), ApiError::none);
+    pair.to_server();
+  }
+}
+
+TEST(DriverMemory, AFailedConnectionHoldsNoMessageBuffer) {
+  Pair pair;
+  pair.open();
+  send_90_kb_of_a_message(pair);
+  ASSERT_GT(pair.server.connection().memory_usage(), sizeof(Connection) + 90'000)
+      << "the message so far is held";
+  pair.server.abort("the transport failed");
+  pair.drain(pair.server, pair.server_events);
+  EXPECT_EQ(pair.server.connection().state(), ConnectionState::failed);
+  EXPECT_LT(pair.server.connection().memory_usage(), sizeof(Connection) + 1024);
+}
+
+TEST(DriverMemory, AClosedConnectionHoldsNoMessageBuffer) {
+  Pair pair;
+  pair.open();
+  send_90_kb_of_a_message(pair);
+  ASSERT_EQ(pair.server.close(close_code::going_away, "bye"), ApiError::none);
+  pair.to_client();
+  pair.to_server();  // the client's answer ends the closing handshake (RFC 6455 §7.1.2)
+  ASSERT_EQ(pair.server.connection().state(), ConnectionState::closed);
+  EXPECT_LT(pair.server.connection().memory_usage(), sizeof(Connection) + 1024);
+}
+
 // Found writing the memory budget's test: under the transport's hold the output is small, so the
 // socket takes our Ping whether or not the peer reads; that is no sign of life, and a held peer
 // that cannot be heard is dropped at idle + pong timeouts as any silent one.

@@ -200,6 +200,7 @@ void SocketSession::finish() {
   }
   constexpr Milliseconds linger_time{2'000};
   constexpr std::size_t linger_bytes = 1024 * 1024;
+  owner_.on_events_handled();  // the driver's buffers are gone: they count no more, from now
   stream_.shutdown_write();
   phase_ = Phase::lingering;
   linger_until_ = now() + linger_time;

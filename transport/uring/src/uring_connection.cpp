@@ -210,6 +210,7 @@ void UringConnection::finish() {
     close_socket("closed");
     return;
   }
+  note_memory();  // the driver's buffers are gone: they count no more, from now
   ::shutdown(fd_, SHUT_WR);
   phase_ = Phase::lingering;
   linger_until_ = uring_loop().now() + linger_time;
