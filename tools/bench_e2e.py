@@ -7,7 +7,8 @@ core 1 (one message in flight per connection, every echo verified). The figure i
 server CPU-second (utime + stime of the server process over the run), the median of interleaved
 repetitions; syscalls per echoed message (io_uring_enter included) come from `strace -c -f`
 attached to each wscore server for one more run of each case (strace slows the server, so that
-run is not timed).
+run is not timed); the server's minor page faults per echoed message come from /proc in the
+timed runs.
 
   tools/bench_e2e.py build/release/bin/wscore --json build/bench/e2e.json --md build/bench/e2e.md
   tools/bench_e2e.py ... --server NAME=PORT=COMMAND   (another server; it must listen on PORT)
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 
-CASES = [(100, 16), (100, 1024), (10, 64 * 1024)]  # (connections, message bytes)
+CASES = [(100, 16), (100, 1024), (10, 64 * 1024), (4, 1024 * 1024)]  # (connections, bytes)
 SERVER_CORE, GENERATOR_CORE = 0, 1
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COUNTED_SYSCALLS = ("recvfrom", "sendto", "recvmsg", "sendmsg", "read", "write", "readv",
@@ -37,10 +38,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
+def process_stat(pid):
+    """(CPU seconds: utime + stime, minor page faults) of process `pid` so far (proc(5): fields
+    14, 15 and 10 of /proc/PID/stat)."""
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[7])
 
 
 def wait_listening(port, process, timeout=10):
@@ -119,10 +122,13 @@ def load(wscore, port, connections, size, seconds):
 
 
 def timed_run(wscore, server, connections, size, seconds):
-    before = cpu_seconds(server.process.pid)
+    """(messages per server CPU-second, the server's page faults per message)."""
+    cpu_before, faults_before = process_stat(server.process.pid)
     messages = load(wscore, server.port, connections, size, seconds)
-    used = cpu_seconds(server.process.pid) - before
-    return messages / used if used > 0 else 0.0
+    cpu_after, faults_after = process_stat(server.process.pid)
+    used = cpu_after - cpu_before
+    return (messages / used if used > 0 else 0.0,
+            (faults_after - faults_before) / messages if messages else 0.0)
 
 
 def syscalls_per_message(wscore, server, connections, size, seconds):
@@ -164,13 +170,14 @@ def main():
     figures = {}
     for connections, size in CASES:
         case = f"{connections} x {size} B"
-        runs = {}
+        runs, faults = {}, {}
         started = [Server(*spec) for spec in servers(wscore, args.server, not refusal)]
         try:
             for _ in range(args.repetitions):  # interleaved: each server once per round
                 for server in started:
-                    runs.setdefault(server.name, []).append(
-                        timed_run(wscore, server, connections, size, args.seconds))
+                    rate, faulted = timed_run(wscore, server, connections, size, args.seconds)
+                    runs.setdefault(server.name, []).append(rate)
+                    faults.setdefault(server.name, []).append(faulted)
             syscalls = {server.name: syscalls_per_message(wscore, server, connections, size,
                                                           args.seconds)
                         for server in started if server.name.startswith("wscore")}
@@ -179,7 +186,9 @@ def main():
                 server.stop()
         figures[case] = {"per_server_cpu_second": {name: statistics.median(rates)
                                                    for name, rates in runs.items()},
-                         "runs": runs, "syscalls_per_message": syscalls}
+                         "runs": runs, "syscalls_per_message": syscalls,
+                         "page_faults_per_message": {name: statistics.median(counts)
+                                                     for name, counts in faults.items()}}
         print(case, {name: round(rate) for name, rate in
                      figures[case]["per_server_cpu_second"].items()},
               {name: round(sum(calls.values()), 2) for name, calls in syscalls.items()},
@@ -205,8 +214,9 @@ def markdown_table(figures):
         pairs.append((ours[1], ours[0]))  # uring / epoll
     rows = ["| case | " + " | ".join(names) + " | " +
             " | ".join(f"{a} / {b}" for a, b in pairs) + " | " +
-            " | ".join(f"{name} syscalls per message" for name in ours) + " |",
-            "|---" * (1 + len(names) + len(pairs) + len(ours)) + "|"]
+            " | ".join(f"{name} syscalls per message" for name in ours) +
+            " | page faults per message |",
+            "|---" * (2 + len(names) + len(pairs) + len(ours)) + "|"]
     for case, figure in figures.items():
         rates = figure["per_server_cpu_second"]
         cells = [f"{rates[name] / 1000:.1f}k" for name in names]
@@ -216,6 +226,8 @@ def markdown_table(figures):
             detail = ", ".join(f"{call} {calls[call]:.2f}"
                                for call in sorted(calls, key=calls.get, reverse=True)[:3])
             cells.append(f"{sum(calls.values()):.2f} ({detail})")
+        faults = figure["page_faults_per_message"]
+        cells.append(", ".join(f"{name} {faults[name]:.2f}" for name in names))
         rows.append(f"| {case} | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"
 

@@ -12,7 +12,12 @@
 namespace wscore {
 
 Connection::Connection(Role role, ConnectionOptions options, RandomSource random)
-    : role_(role), options_(std::move(options)), random_(std::move(random)), frames_(role) {}
+    : role_(role),
+      options_(std::move(options)),
+      random_(std::move(random)),
+      frames_(role),
+      message_(options_.buffer_pool),
+      output_(options_.buffer_pool) {}
 
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;

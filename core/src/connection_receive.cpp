@@ -282,8 +282,9 @@ std::optional<Event> Connection::deliver_data(ByteView chunk, bool frame_finishe
   }
   if (message_.size() + chunk.size() > message_.capacity()) {
     // Grow geometrically, never past max_message_size (RFC 6455 §10.4), and with what arrived,
-    // not with the length a header claims (an unsent payload costs nothing). ByteBuffer grows
-    // by realloc: a large block is remapped, not copied, so the peak stays about the message.
+    // not with the length a header claims (an unsent payload costs nothing). Within the pool's
+    // blocks a larger block is taken and the message copied over; past them ByteBuffer grows by
+    // realloc: a large block is remapped, not copied, so the peak stays about the message.
     const std::size_t wanted = std::max(message_.capacity() * 2, message_.size() + chunk.size());
     if (!message_.try_reserve(
             static_cast<std::size_t>(std::min<std::uint64_t>(wanted, options_.max_message_size)))) {

@@ -94,15 +94,15 @@ void Driver::advance(Milliseconds now) {
 }
 
 std::optional<Event> Driver::next_event() {
-  // Closed or failed, nothing more is read (RFC 6455 §7.1.7): a message in progress is gone, and
-  // its buffers with it, now that the previous event's views have expired (what is still to be
-  // written stays until it is).
-  const ConnectionState state = connection_.state();
-  if (state == ConnectionState::closed || state == ConnectionState::failed) {
+  std::optional<Event> event = connection_.next_event();
+  if (event) {
+    note_event(*event);
+  } else {
+    // The input is used up and no event's view is alive: a message read whole, or one that
+    // closing or failing abandoned (RFC 6455 §7.1.7), gives its buffer back (to the pool, if
+    // there is one), as written output does; a connection between messages holds none.
     connection_.release_idle_buffers();
   }
-  std::optional<Event> event = connection_.next_event();
-  if (event) note_event(*event);
   note_state();
   return event;
 }

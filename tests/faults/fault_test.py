@@ -85,9 +85,9 @@ class OutOfMemoryTest(unittest.TestCase):
             self.assertIsNone(server.process.poll())
 
     def test_an_echo_without_memory_for_its_frame_is_closed_with_1011(self):
-        # Messages under 1 MiB: their buffer fits under the fault's size, but the echo's frame
-        # (the payload and its 10-byte header) does not.
-        limit = (1 << 20) - 1
+        # A message of just under 512 KiB: its buffer (a 512 KiB block of the loop's pool) fits
+        # under the fault's size, but the echo's frame, 10 bytes more, takes a 1 MiB block.
+        limit = 1 << 19
         with Faults() as faults, \
                 Server("--max-message", str(limit), env=faults.environment()) as server:
             async def scenario():

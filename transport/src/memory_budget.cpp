@@ -29,7 +29,12 @@ void MemoryBudget::forget(ServerSession& session) {
   if (session.reading_held()) std::erase(held_, &session);
 }
 
-void MemoryBudget::release_if_under() {
+void MemoryBudget::tick() {
+  constexpr unsigned ticks_per_trim = 10;
+  if (++ticks_ == ticks_per_trim) {
+    ticks_ = 0;
+    pool_.trim();
+  }
   if (held_.empty() || total_ > budget_ / 4 * 3) return;
   for (ServerSession* session : std::exchange(held_, {}))
     session->hold_reading(false);

@@ -117,7 +117,7 @@ void Server::Loop::retire(ServerConnection* connection) {
 }
 
 void Server::Loop::tick() {
-  memory_budget_.release_if_under();
+  memory_budget_.tick();
   if (accept_paused_ && listen_fd_ >= 0) {
     accept_paused_ = false;
     events_.modify(listen_fd_, EPOLLIN, this);

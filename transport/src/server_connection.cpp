@@ -14,7 +14,7 @@ ServerConnection::ServerConnection(Server::Loop& loop, int fd, std::uint64_t id,
                                    const PeerAddress& peer, std::uint16_t peer_port)
     : ServerSession(loop, id, peer, peer_port),
       session_(loop.events(), stream_for(loop, fd),
-               Driver::server(connection_options(loop.options()), loop.options().policy,
+               Driver::server(connection_options(loop), loop.options().policy,
                               Milliseconds(loop.now_ms())),
                *this, loop.read_buffer(), SocketSession::Start::connected) {}
 

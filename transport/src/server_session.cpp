@@ -35,9 +35,10 @@ ServerSession::ServerSession(ServerLoopContext& loop, std::uint64_t id, const Pe
   ++loop_.counters().handshakes;
 }
 
-ConnectionOptions ServerSession::connection_options(const ServerOptions& options) {
-  ConnectionOptions connection = options.connection;
+ConnectionOptions ServerSession::connection_options(ServerLoopContext& loop) {
+  ConnectionOptions connection = loop.options().connection;
   connection.plain_http = true;  // ServerApplication::on_http answers them
+  connection.buffer_pool = &loop.memory_budget().pool();
   return connection;
 }
 

@@ -59,8 +59,9 @@ class ServerSession : public Session {
   void hold_reading(bool held);
   [[nodiscard]] bool reading_held() const noexcept { return held_; }
   [[nodiscard]] std::size_t memory() const noexcept { return memory_; }
-  // The core's options for a server connection: the server's, with plain HTTP requests let in.
-  static ConnectionOptions connection_options(const ServerOptions& options);
+  // The core's options for a server connection: the server's, with plain HTTP requests let in
+  // and the loop's buffer pool.
+  static ConnectionOptions connection_options(ServerLoopContext& loop);
 
  protected:
   ServerSession(ServerLoopContext& loop, std::uint64_t id, const PeerAddress& peer,

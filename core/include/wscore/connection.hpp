@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wscore/buffer_pool.hpp"
 #include "wscore/bytes.hpp"
 #include "wscore/close_code.hpp"
 #include "wscore/detail/byte_buffer.hpp"
@@ -80,6 +81,10 @@ struct ConnectionOptions {
   /// in force, max_message_size bounds the inflated message, and the compressed bytes of a
   /// message may exceed both limits by deflate's expansion (with_deflate_expansion()).
   DeflateOptions deflate;
+  /// Where the message and output buffers come from: a pool the event loop shares among its
+  /// connections (no allocation per message once warm), or none (malloc and free).
+  /// @lifetime The pool outlives the connection.
+  BufferPool* buffer_pool = nullptr;
 };
 
 /// Whether a message may be compressed when permessage-deflate is in force.

@@ -22,8 +22,7 @@ constexpr unsigned receive_slice = 256 * 1024;
 UringConnection::UringConnection(UringLoop& loop, int fd, std::uint64_t id,
                                  const transport::PeerAddress& peer, std::uint16_t peer_port)
     : ServerSession(loop, id, peer, peer_port),
-      driver_(
-          Driver::server(connection_options(loop.options()), loop.options().policy, loop.now())),
+      driver_(Driver::server(connection_options(loop), loop.options().policy, loop.now())),
       fd_(fd) {
   update_receive();
 }

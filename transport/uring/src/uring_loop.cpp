@@ -229,7 +229,7 @@ void UringLoop::free_finished() {
 }
 
 void UringLoop::tick() {
-  memory_budget_.release_if_under();
+  memory_budget_.tick();
   // A copy: a deadline may retire a connection and reorder the list.
   for (UringConnection* connection : std::vector<UringConnection*>(connections_))
     connection->tick();
