@@ -56,18 +56,27 @@ DriverPolicy roomy_policy() {
   return policy;
 }
 
-// A client and an echo server, each with its own pool (a loop's), on one fake clock.
+// A client and an echo server, each with its own pool (a loop's) unless `pooled` is false, on
+// one fake clock, their opening handshake done.
 struct EchoPair {
+  explicit EchoPair(bool pooled = true)
+      : server(Driver::server(options(pooled ? &server_pool : nullptr), roomy_policy(),
+                              Milliseconds(0))),
+        client(Driver::client(test::client_handshake("example.com"),
+                              options(pooled ? &client_pool : nullptr), test::fixed_random({}),
+                              roomy_policy(), Milliseconds(0))) {
+    deliver(client, server);
+    deliver(server, client);
+  }
+
   BufferPool server_pool, client_pool;
-  Driver server = Driver::server(options(server_pool), roomy_policy(), Milliseconds(0));
-  Driver client = Driver::client(test::client_handshake("example.com"), options(client_pool),
-                                 test::fixed_random({}), roomy_policy(), Milliseconds(0));
+  Driver server, client;
   std::vector<std::byte> wire = std::vector<std::byte>(read_slice);
   std::size_t echoes = 0;
 
-  static ConnectionOptions options(BufferPool& pool) {
+  static ConnectionOptions options(BufferPool* pool) {
     ConnectionOptions options;
-    options.buffer_pool = &pool;
+    options.buffer_pool = pool;
     return options;
   }
 
@@ -98,8 +107,6 @@ struct EchoPair {
 
 void expect_no_allocation_once_warm(std::size_t message_size) {
   EchoPair pair;
-  pair.deliver(pair.client, pair.server);  // the opening handshake
-  pair.deliver(pair.server, pair.client);
   ASSERT_EQ(pair.server.connection().state(), ConnectionState::open);
   const std::vector<std::byte> payload(message_size, std::byte{0x5a});
   for (int i = 0; i < 3; ++i)
@@ -127,28 +134,12 @@ TEST(PooledBuffers, No1MiBMessageAllocatesOnceWarm) {
 // The counter sees the allocations it claims to (else the tests above could not fail): the
 // same echo without pools allocates for every message.
 TEST(PooledBuffers, WithoutAPoolEveryMessageAllocates) {
-  DriverPolicy policy = roomy_policy();
-  Driver server = Driver::server({}, policy, Milliseconds(0));
-  Driver client = Driver::client(test::client_handshake("example.com"), {}, test::fixed_random({}),
-                                 policy, Milliseconds(0));
-  std::vector<std::byte> wire(read_slice);
-  const auto deliver = [&wire](Driver& from, Driver& to) {
-    while (!from.pending_output().empty()) {
-      const std::size_t size = from.write_output(wire);
-      to.receive_in_place(MutableByteView(wire).first(size), Milliseconds(0));
-      while (auto event = to.next_event()) {
-        if (std::holds_alternative<RequestReceived>(*event)) (void)to.accept();
-      }
-    }
-  };
-  deliver(client, server);
-  deliver(server, client);
+  EchoPair pair(false);
+  ASSERT_EQ(pair.server.connection().state(), ConnectionState::open);
   const std::vector<std::byte> payload(64 * 1024, std::byte{0x5a});
-  ASSERT_EQ(client.send(MessageType::binary, payload), ApiError::none);  // warm
-  deliver(client, server);
+  pair.round_trip(payload);  // warm
   const std::size_t before = allocations;
-  ASSERT_EQ(client.send(MessageType::binary, payload), ApiError::none);
-  deliver(client, server);
+  pair.round_trip(payload);
   EXPECT_GE(allocations - before, 2u) << "the client's output, the server's message";
 }
 

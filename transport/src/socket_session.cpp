@@ -183,11 +183,13 @@ void SocketSession::dispatch_and_flush() {
 void SocketSession::pump() {
   if (phase_ == Phase::closed || phase_ == Phase::lingering || dispatching_) return;
   dispatch_and_flush();
+  // What the buffers hold now (may hold reading): before a lingering close too, once the
+  // driver has given a finished connection's buffers back.
+  owner_.on_events_handled();
   if (driver_.should_close()) {
     finish();
     return;
   }
-  owner_.on_events_handled();  // may hold reading
   update_interest();
 }
 
@@ -200,7 +202,6 @@ void SocketSession::finish() {
   }
   constexpr Milliseconds linger_time{2'000};
   constexpr std::size_t linger_bytes = 1024 * 1024;
-  owner_.on_events_handled();  // the driver's buffers are gone: they count no more, from now
   stream_.shutdown_write();
   phase_ = Phase::lingering;
   linger_until_ = now() + linger_time;

@@ -160,11 +160,13 @@ void UringConnection::dispatch_and_queue() {
 void UringConnection::pump() {
   if (phase_ != Phase::streaming || dispatching_) return;
   dispatch_and_queue();
+  // What the buffers hold now (may hold reading): before a lingering close too, once the
+  // driver has given a finished connection's buffers back.
+  note_memory();
   if (driver_.should_close()) {
     finish();
     return;
   }
-  note_memory();  // may hold reading
   update_receive();
 }
 
@@ -209,7 +211,6 @@ void UringConnection::finish() {
     close_socket("closed");
     return;
   }
-  note_memory();  // the driver's buffers are gone: they count no more, from now
   ::shutdown(fd_, SHUT_WR);
   phase_ = Phase::lingering;
   linger_until_ = uring_loop().now() + linger_time;
