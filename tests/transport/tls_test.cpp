@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // TLS sessions over real non-blocking sockets (socketpairs and loopback TCP), both roles in one
-// thread: handshake, data both ways, verification, load errors, non-TLS input, close_notify,
-// and a large transfer through a small socket buffer. Certificates are made by the library.
+// thread, on each backend and across them: handshake, data both ways, verification, ALPN, load
+// errors, non-TLS input, close_notify, and a large transfer through a small socket buffer.
+// Certificates are made by the library.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <mbedtls/oid.h>
@@ -14,6 +15,14 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#ifndef WSCORE_TEST_OPENSSL
+#define WSCORE_TEST_OPENSSL 0  // set by CMake when the transport has its OpenSSL backend
+#endif
+#if WSCORE_TEST_OPENSSL
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -211,7 +220,9 @@ void expect_one_line_naming(const std::optional<TlsError>& error, const fs::path
 }
 
 // One generated certificate for the whole suite: key generation is the slow part.
-class TlsTest : public ::testing::Test {
+// Every test of a session runs on both backends (TlsBackend), each end on the same one; the
+// tests that mix them are below.
+class TlsTest : public ::testing::TestWithParam<TlsBackend> {
  protected:
   static void SetUpTestSuite() {
     directory_ = new TempDir();
@@ -230,23 +241,23 @@ class TlsTest : public ::testing::Test {
     ASSERT_FALSE(failure.has_value()) << failure->message;
   }
 
-  // A client that trusts the generated certificate.
-  static TlsClientConfig trusting_client() {
-    TlsClientConfig config;
+  // A client on the backend under test that trusts the generated certificate.
+  static TlsClientConfig trusting_client(TlsBackend backend = GetParam()) {
+    TlsClientConfig config(backend);
     const auto failure = config.load_ca(cert_file());
     EXPECT_FALSE(failure.has_value()) << failure->message;
     return config;
   }
 
   static TempDir* directory_;
-  TlsServerConfig server_config_;
+  TlsServerConfig server_config_{GetParam()};
 };
 
 TempDir* TlsTest::directory_ = nullptr;
 
 // ---- handshake and data ----
 
-TEST_F(TlsTest, HandshakeThenEchoOverSocketpair) {
+TEST_P(TlsTest, HandshakeThenEchoOverSocketpair) {
   SocketPair sockets;
   unix_pair(sockets);
   const TlsClientConfig client_config = trusting_client();
@@ -262,8 +273,17 @@ TEST_F(TlsTest, HandshakeThenEchoOverSocketpair) {
   // RFC 7301 §3.2: the server picks "http/1.1" from the client's offer.
   EXPECT_EQ(server.alpn_protocol(), "http/1.1");
   EXPECT_EQ(client.alpn_protocol(), "http/1.1");
-  // The fastest suite here, with the generated EC key.
-  EXPECT_EQ(server.cipher_suite(), "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256");
+  if (GetParam() == TlsBackend::mbedtls) {
+    // The fastest suite here, with the generated EC key, on TLS 1.2 (the only version).
+    EXPECT_EQ(server.cipher_suite(), "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256");
+    EXPECT_EQ(server.protocol_version(), "TLSv1.2");
+  } else {
+    // RFC 8446: TLS 1.3 where both ends speak it, with one of its AEAD suites.
+    EXPECT_EQ(server.protocol_version(), "TLSv1.3");
+    EXPECT_EQ(client.protocol_version(), "TLSv1.3");
+    EXPECT_EQ(server.cipher_suite(), client.cipher_suite());
+    EXPECT_EQ(server.cipher_suite().substr(0, 4), "TLS_") << server.cipher_suite();
+  }
 
   ASSERT_EQ(client.write(as_bytes("hello over TLS")).status, IoStatus::ok);
   // A buffer smaller than the record: the rest stays in the session, which says so.
@@ -279,7 +299,7 @@ TEST_F(TlsTest, HandshakeThenEchoOverSocketpair) {
   EXPECT_EQ(last, IoStatus::want_read);
 }
 
-TEST_F(TlsTest, HandshakeThenEchoOverLoopbackTcp) {
+TEST_P(TlsTest, HandshakeThenEchoOverLoopbackTcp) {
   SocketPair sockets;
   tcp_pair(sockets);
   const TlsClientConfig client_config = trusting_client();
@@ -296,7 +316,7 @@ TEST_F(TlsTest, HandshakeThenEchoOverLoopbackTcp) {
   EXPECT_EQ(read_at_least(server, 15), "from the client");
 }
 
-TEST_F(TlsTest, ReadBeforeTheHandshakeDrivesIt) {
+TEST_P(TlsTest, ReadBeforeTheHandshakeDrivesIt) {
   SocketPair sockets;
   unix_pair(sockets);
   const TlsClientConfig client_config = trusting_client();
@@ -314,7 +334,7 @@ TEST_F(TlsTest, ReadBeforeTheHandshakeDrivesIt) {
 
 // ---- large transfer: mbedTLS's partial writes and WANT_WRITE retries ----
 
-TEST_F(TlsTest, OneMebibyteThroughSmallSocketBuffersBothWays) {
+TEST_P(TlsTest, OneMebibyteThroughSmallSocketBuffersBothWays) {
   SocketPair sockets;
   unix_pair(sockets);
   shrink_socket_buffers(sockets.server);
@@ -339,7 +359,7 @@ TEST_F(TlsTest, OneMebibyteThroughSmallSocketBuffersBothWays) {
   EXPECT_GT(partial_writes, 0);
 }
 
-TEST_F(TlsTest, BytesTakenWithWantWriteAreSentByFlush) {
+TEST_P(TlsTest, BytesTakenWithWantWriteAreSentByFlush) {
   SocketPair sockets;
   unix_pair(sockets);
   shrink_socket_buffers(sockets.server);
@@ -374,7 +394,7 @@ TEST_F(TlsTest, BytesTakenWithWantWriteAreSentByFlush) {
 
 // ---- verification (client) ----
 
-TEST_F(TlsTest, ClientVerifiesTheCertificateForEachNameItCovers) {
+TEST_P(TlsTest, ClientVerifiesTheCertificateForEachNameItCovers) {
   for (const char* name : {"localhost", "127.0.0.1", "::1", "[::1]"}) {
     SCOPED_TRACE(name);
     SocketPair sockets;
@@ -389,7 +409,7 @@ TEST_F(TlsTest, ClientVerifiesTheCertificateForEachNameItCovers) {
   }
 }
 
-TEST_F(TlsTest, ClientRejectsANameTheCertificateDoesNotCover) {
+TEST_P(TlsTest, ClientRejectsANameTheCertificateDoesNotCover) {
   for (const char* name : {"example.com", "10.0.0.1", "::2"}) {
     SCOPED_TRACE(name);
     SocketPair sockets;
@@ -410,10 +430,10 @@ TEST_F(TlsTest, ClientRejectsANameTheCertificateDoesNotCover) {
   }
 }
 
-TEST_F(TlsTest, ClientRejectsACertificateFromAnUntrustedIssuer) {
+TEST_P(TlsTest, ClientRejectsACertificateFromAnUntrustedIssuer) {
   TempDir other;
   ASSERT_FALSE(create_self_signed_certificate(other / "cert.pem", other / "key.pem"));
-  TlsClientConfig client_config;
+  TlsClientConfig client_config(GetParam());
   ASSERT_FALSE(client_config.load_ca(other / "cert.pem"));  // trusts a different certificate
 
   SocketPair sockets;
@@ -429,8 +449,8 @@ TEST_F(TlsTest, ClientRejectsACertificateFromAnUntrustedIssuer) {
   EXPECT_EQ(server_result.status, IoStatus::error);
 }
 
-TEST_F(TlsTest, InsecureClientAcceptsAnyCertificateForAnyName) {
-  TlsClientConfig client_config;
+TEST_P(TlsTest, InsecureClientAcceptsAnyCertificateForAnyName) {
+  TlsClientConfig client_config(GetParam());
   client_config.disable_verification();
   EXPECT_FALSE(client_config.verifies_peer());
   SocketPair sockets;
@@ -443,8 +463,8 @@ TEST_F(TlsTest, InsecureClientAcceptsAnyCertificateForAnyName) {
   EXPECT_EQ(server_result.status, IoStatus::ok) << server.error();
 }
 
-TEST_F(TlsTest, VerifyingClientWithoutTrustedCasFailsAtOnce) {
-  TlsClientConfig client_config;
+TEST_P(TlsTest, VerifyingClientWithoutTrustedCasFailsAtOnce) {
+  TlsClientConfig client_config(GetParam());
   EXPECT_TRUE(client_config.verifies_peer());
   SocketPair sockets;
   unix_pair(sockets);
@@ -453,8 +473,8 @@ TEST_F(TlsTest, VerifyingClientWithoutTrustedCasFailsAtOnce) {
   EXPECT_NE(client.error().find("no trusted CA"), std::string_view::npos) << client.error();
 }
 
-TEST_F(TlsTest, SystemStoreLoadsAndDoesNotTrustTheSelfSignedCertificate) {
-  TlsClientConfig client_config;
+TEST_P(TlsTest, SystemStoreLoadsAndDoesNotTrustTheSelfSignedCertificate) {
+  TlsClientConfig client_config(GetParam());
   if (auto failure = client_config.load_system_ca()) GTEST_SKIP() << failure->message;
   SocketPair sockets;
   unix_pair(sockets);
@@ -469,7 +489,7 @@ TEST_F(TlsTest, SystemStoreLoadsAndDoesNotTrustTheSelfSignedCertificate) {
 
 // ---- loading credentials: one-line errors that name the file ----
 
-TEST_F(TlsTest, LoadAcceptsDerFiles) {
+TEST_P(TlsTest, LoadAcceptsDerFiles) {
   TempDir temp;
   mbedtls_x509_crt certificate;
   mbedtls_x509_crt_init(&certificate);
@@ -488,16 +508,16 @@ TEST_F(TlsTest, LoadAcceptsDerFiles) {
   write_text(temp / "key.der",
              std::string(reinterpret_cast<const char*>(der + sizeof der - length), length));
 
-  TlsServerConfig config;
+  TlsServerConfig config(GetParam());
   const auto failure = config.load(temp / "cert.der", temp / "key.der");
   EXPECT_FALSE(failure.has_value()) << failure->message;
-  TlsClientConfig client_config;
+  TlsClientConfig client_config(GetParam());
   EXPECT_FALSE(client_config.load_ca(temp / "cert.der"));
 }
 
-TEST_F(TlsTest, LoadReportsAMissingFile) {
+TEST_P(TlsTest, LoadReportsAMissingFile) {
   TempDir temp;
-  TlsServerConfig config;
+  TlsServerConfig config(GetParam());
   expect_one_line_naming(config.load(temp / "absent.pem", key_file()), temp / "absent.pem",
                          "No such file or directory");
   expect_one_line_naming(config.load(cert_file(), temp / "absent.key"), temp / "absent.key",
@@ -505,9 +525,9 @@ TEST_F(TlsTest, LoadReportsAMissingFile) {
   EXPECT_FALSE(config.loaded());
 }
 
-TEST_F(TlsTest, LoadReportsAnUnreadableFile) {
+TEST_P(TlsTest, LoadReportsAnUnreadableFile) {
   TempDir temp;
-  TlsServerConfig config;
+  TlsServerConfig config(GetParam());
   // A directory cannot be read as a file.
   expect_one_line_naming(config.load(temp.path(), key_file()), temp.path(), "Is a directory");
 
@@ -522,7 +542,7 @@ TEST_F(TlsTest, LoadReportsAnUnreadableFile) {
   EXPECT_EXIT(
       {
         if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-        TlsServerConfig child_config;
+        TlsServerConfig child_config(GetParam());
         const auto error = child_config.load(locked, key_file());
         if (error) std::fputs(error->message.c_str(), stderr);
         ::_exit(error && error->message.find('\n') == std::string::npos ? 0 : 1);
@@ -530,11 +550,11 @@ TEST_F(TlsTest, LoadReportsAnUnreadableFile) {
       ::testing::ExitedWithCode(0), "locked.pem.*Permission denied");
 }
 
-TEST_F(TlsTest, LoadReportsFilesThatAreNotACertificateOrKey) {
+TEST_P(TlsTest, LoadReportsFilesThatAreNotACertificateOrKey) {
   TempDir temp;
   write_text(temp / "garbage", "this is not PEM\n\x01\x02\x03");
   write_text(temp / "empty", "");
-  TlsServerConfig config;
+  TlsServerConfig config(GetParam());
   expect_one_line_naming(config.load(temp / "garbage", key_file()), temp / "garbage",
                          "not a certificate");
   expect_one_line_naming(config.load(key_file(), key_file()), key_file(), "not a certificate");
@@ -545,10 +565,10 @@ TEST_F(TlsTest, LoadReportsFilesThatAreNotACertificateOrKey) {
   EXPECT_FALSE(config.loaded());
 }
 
-TEST_F(TlsTest, LoadReportsAKeyThatDoesNotMatchTheCertificate) {
+TEST_P(TlsTest, LoadReportsAKeyThatDoesNotMatchTheCertificate) {
   TempDir other;
   ASSERT_FALSE(create_self_signed_certificate(other / "cert.pem", other / "key.pem"));
-  TlsServerConfig config;
+  TlsServerConfig config(GetParam());
   const auto error = config.load(cert_file(), other / "key.pem");
   expect_one_line_naming(error, other / "key.pem", "does not match the certificate");
   EXPECT_NE(error->message.find(cert_file().string()), std::string::npos);
@@ -558,20 +578,20 @@ TEST_F(TlsTest, LoadReportsAKeyThatDoesNotMatchTheCertificate) {
   EXPECT_TRUE(config.loaded());
 }
 
-TEST_F(TlsTest, LoadCaReportsMissingAndGarbageFiles) {
+TEST_P(TlsTest, LoadCaReportsMissingAndGarbageFiles) {
   TempDir temp;
   write_text(temp / "garbage", "-----BEGIN CERTIFICATE-----\nnot base64\n");
-  TlsClientConfig config;
+  TlsClientConfig config(GetParam());
   expect_one_line_naming(config.load_ca(temp / "absent"), temp / "absent",
                          "No such file or directory");
   expect_one_line_naming(config.load_ca(temp / "garbage"), temp / "garbage", "not a certificate");
   expect_one_line_naming(config.load_ca(temp.path()), temp.path(), "holds no certificate");
 }
 
-TEST_F(TlsTest, LoadCaAcceptsADirectoryOfCertificates) {
+TEST_P(TlsTest, LoadCaAcceptsADirectoryOfCertificates) {
   TempDir temp;
   write_text(temp / "one.pem", read_text(cert_file()));
-  TlsClientConfig config;
+  TlsClientConfig config(GetParam());
   EXPECT_FALSE(config.load_ca(temp.path()));
 }
 
@@ -595,7 +615,7 @@ std::string server_error_for(const TlsServerConfig& config, std::string_view byt
   return std::string(server.error());
 }
 
-TEST_F(TlsTest, PlainHttpToTheTlsPortFailsTheHandshakeAtOnce) {
+TEST_P(TlsTest, PlainHttpToTheTlsPortFailsTheHandshakeAtOnce) {
   EXPECT_EQ(server_error_for(server_config_, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", false),
             "TLS handshake failed: plain HTTP (not TLS) sent to the TLS port");
   // Even the first five bytes are enough.
@@ -603,7 +623,7 @@ TEST_F(TlsTest, PlainHttpToTheTlsPortFailsTheHandshakeAtOnce) {
             "TLS handshake failed: plain HTTP (not TLS) sent to the TLS port");
 }
 
-TEST_F(TlsTest, GarbageToTheTlsPortFailsTheHandshake) {
+TEST_P(TlsTest, GarbageToTheTlsPortFailsTheHandshake) {
   EXPECT_EQ(server_error_for(server_config_, std::string("\x00\x01\x02\x03\x04\x05", 6), false),
             "TLS handshake failed: not TLS (the first byte is not a handshake record)");
   // A handshake record header claiming more than a record may hold (RFC 5246 §6.2.1).
@@ -617,7 +637,7 @@ TEST_F(TlsTest, GarbageToTheTlsPortFailsTheHandshake) {
             std::string::npos);
 }
 
-TEST_F(TlsTest, RandomBytesNeverHangOrCrashAServerSession) {
+TEST_P(TlsTest, RandomBytesNeverHangOrCrashAServerSession) {
   std::mt19937 random(1);
   for (int trial = 0; trial < 200; ++trial) {
     std::string bytes(1 + random() % 600, '\0');
@@ -655,12 +675,12 @@ class TlsCloseTest : public TlsTest {
     ASSERT_EQ(server_result.status, IoStatus::ok) << server_.error();
   }
   SocketPair sockets_;
-  TlsClientConfig client_config_;
+  TlsClientConfig client_config_{GetParam()};
   TlsSession server_;
   TlsSession client_;
 };
 
-TEST_F(TlsCloseTest, ClientCloseNotifyThenServerAnswers) {
+TEST_P(TlsCloseTest, ClientCloseNotifyThenServerAnswers) {
   ASSERT_EQ(client_.write(as_bytes("last words")).status, IoStatus::ok);
   ASSERT_EQ(client_.close_notify().status, IoStatus::ok);
   EXPECT_EQ(client_.write(as_bytes("more")).status, IoStatus::closed);
@@ -679,7 +699,7 @@ TEST_F(TlsCloseTest, ClientCloseNotifyThenServerAnswers) {
   EXPECT_TRUE(client_.error().empty());
 }
 
-TEST_F(TlsCloseTest, ServerCloseNotifyThenClientAnswers) {
+TEST_P(TlsCloseTest, ServerCloseNotifyThenClientAnswers) {
   ASSERT_EQ(server_.close_notify().status, IoStatus::ok);
   IoStatus last{};
   EXPECT_EQ(read_available(client_, last), "");
@@ -689,14 +709,14 @@ TEST_F(TlsCloseTest, ServerCloseNotifyThenClientAnswers) {
   EXPECT_EQ(last, IoStatus::closed);
 }
 
-TEST_F(TlsCloseTest, EndOfStreamWithoutCloseNotifyReadsAsClosed) {
+TEST_P(TlsCloseTest, EndOfStreamWithoutCloseNotifyReadsAsClosed) {
   ::shutdown(sockets_.client, SHUT_WR);
   IoStatus last{};
   EXPECT_EQ(read_available(server_, last), "");
   EXPECT_EQ(last, IoStatus::closed);
 }
 
-TEST_F(TlsCloseTest, CloseNotifyToAPeerThatIsGoneIsAnError) {
+TEST_P(TlsCloseTest, CloseNotifyToAPeerThatIsGoneIsAnError) {
   ::close(sockets_.client);
   sockets_.client = -1;
   std::vector<std::byte> buffer(16);
@@ -707,7 +727,7 @@ TEST_F(TlsCloseTest, CloseNotifyToAPeerThatIsGoneIsAnError) {
   EXPECT_FALSE(server_.error().empty());
 }
 
-TEST_F(TlsTest, CloseBeforeTheHandshakeSendsNothing) {
+TEST_P(TlsTest, CloseBeforeTheHandshakeSendsNothing) {
   SocketPair sockets;
   unix_pair(sockets);
   TlsSession server = TlsSession::server(server_config_, sockets.server);
@@ -719,7 +739,107 @@ TEST_F(TlsTest, CloseBeforeTheHandshakeSendsNothing) {
   EXPECT_EQ(errno, EAGAIN);
 }
 
+// ---- one backend against the other ----
+
+TEST_P(TlsTest, TalksToTheOtherBackendOnTls12) {
+  const TlsBackend other =
+      GetParam() == TlsBackend::mbedtls ? TlsBackend::openssl : TlsBackend::mbedtls;
+  SocketPair sockets;
+  unix_pair(sockets);
+  const TlsClientConfig client_config = trusting_client(other);
+  TlsSession server = TlsSession::server(server_config_, sockets.server);
+  TlsSession client = TlsSession::client(client_config, sockets.client, "localhost");
+  IoResult server_result{}, client_result{};
+  run_handshakes(server, client, server_result, client_result);
+  ASSERT_EQ(client_result.status, IoStatus::ok) << client.error();
+  ASSERT_EQ(server_result.status, IoStatus::ok) << server.error();
+  // mbedTLS speaks only TLS 1.2 (RFC 5246), so that is what they agree on.
+  EXPECT_EQ(server.protocol_version(), "TLSv1.2");
+  EXPECT_EQ(client.protocol_version(), "TLSv1.2");
+  EXPECT_EQ(server.alpn_protocol(), "http/1.1");
+  EXPECT_EQ(client.alpn_protocol(), "http/1.1");
+
+  std::string data(200 * 1024, '\0');
+  std::mt19937 random(3);
+  for (char& c : data)
+    c = static_cast<char>(random());
+  int partial_writes = 0;
+  EXPECT_EQ(transfer(server, client, data, partial_writes), data);
+  EXPECT_EQ(transfer(client, server, data, partial_writes), data);
+  ASSERT_EQ(client.close_notify().status, IoStatus::ok);
+  IoStatus last{};
+  EXPECT_EQ(read_available(server, last), "");
+  EXPECT_EQ(last, IoStatus::closed);
+}
+
+TEST_P(TlsTest, ClientOfTheOtherBackendRejectsANameTheCertificateDoesNotCover) {
+  const TlsBackend other =
+      GetParam() == TlsBackend::mbedtls ? TlsBackend::openssl : TlsBackend::mbedtls;
+  SocketPair sockets;
+  unix_pair(sockets);
+  const TlsClientConfig client_config = trusting_client(other);
+  TlsSession server = TlsSession::server(server_config_, sockets.server);
+  TlsSession client = TlsSession::client(client_config, sockets.client, "example.com");
+  IoResult server_result{}, client_result{};
+  run_handshakes(server, client, server_result, client_result);
+  ASSERT_EQ(client_result.status, IoStatus::error);
+  EXPECT_EQ(client.error(),
+            "TLS handshake failed: certificate verification failed: the certificate is not "
+            "valid for 'example.com'");
+  ASSERT_EQ(server_result.status, IoStatus::error);
+  EXPECT_NE(server.error().find("the peer sent the fatal alert"), std::string_view::npos)
+      << server.error();
+}
+
+#if WSCORE_TEST_OPENSSL
+// RFC 7301 §3.2: a client whose ALPN list lacks http/1.1 gets no_application_protocol. The
+// client is OpenSSL itself, offering only "h2", over the socket.
+TEST_P(TlsTest, ServerRefusesAClientThatOffersOnlyOtherAlpnProtocols) {
+  SocketPair sockets;
+  unix_pair(sockets);
+  SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+  ASSERT_NE(context, nullptr);
+  static constexpr unsigned char kH2[] = {2, 'h', '2'};
+  ASSERT_EQ(SSL_CTX_set_alpn_protos(context, kH2, sizeof kH2), 0);
+  SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
+  SSL* raw_client = SSL_new(context);
+  SSL_set_fd(raw_client, sockets.client);
+  SSL_set_connect_state(raw_client);
+  TlsSession server = TlsSession::server(server_config_, sockets.server);
+  IoResult server_result{IoStatus::want_read, 0};
+  int client_rc = -1;
+  for (int round = 0; round < 100 && pending(server_result.status); ++round) {
+    client_rc = SSL_do_handshake(raw_client);
+    server_result = server.handshake();
+    pollfd fd{sockets.server, POLLIN, 0};
+    ::poll(&fd, 1, 100);
+  }
+  client_rc = SSL_do_handshake(raw_client);
+  EXPECT_EQ(server_result.status, IoStatus::error);
+  EXPECT_NE(client_rc, 1);
+  const unsigned long client_error = ERR_peek_last_error();
+  SSL_free(raw_client);
+  SSL_CTX_free(context);
+  ERR_clear_error();
+  if (GetParam() == TlsBackend::openssl) {
+    EXPECT_EQ(ERR_GET_REASON(client_error), SSL_R_TLSV1_ALERT_NO_APPLICATION_PROTOCOL);
+  }
+}
+#endif
+
 // ---- sessions without a usable config ----
+
+std::string backend_name(const ::testing::TestParamInfo<TlsBackend>& info) {
+  return std::string(tls_backend_name(info.param));
+}
+
+#if WSCORE_TEST_OPENSSL
+#define WSCORE_TEST_BACKENDS ::testing::Values(TlsBackend::mbedtls, TlsBackend::openssl)
+#else
+#define WSCORE_TEST_BACKENDS ::testing::Values(TlsBackend::mbedtls)
+#endif
+INSTANTIATE_TEST_SUITE_P(Backends, TlsTest, WSCORE_TEST_BACKENDS, backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, TlsCloseTest, WSCORE_TEST_BACKENDS, backend_name);
 
 TEST(TlsSessionTest, EmptySessionReportsErrors) {
   TlsSession session;
@@ -733,17 +853,33 @@ TEST(TlsSessionTest, EmptySessionReportsErrors) {
 }
 
 TEST(TlsSessionTest, ServerWithoutCertificateFailsItsHandshake) {
-  TlsServerConfig config;
-  SocketPair sockets;
-  unix_pair(sockets);
-  TlsSession server = TlsSession::server(config, sockets.server);
-  EXPECT_EQ(server.handshake().status, IoStatus::error);
-  EXPECT_EQ(server.error(), "TLS server has no certificate loaded");
+  for (TlsBackend backend : {TlsBackend::mbedtls, TlsBackend::openssl}) {
+    if (!tls_backend_available(backend)) continue;
+    SCOPED_TRACE(tls_backend_name(backend));
+    TlsServerConfig config(backend);
+    SocketPair sockets;
+    unix_pair(sockets);
+    TlsSession server = TlsSession::server(config, sockets.server);
+    EXPECT_EQ(server.handshake().status, IoStatus::error);
+    EXPECT_EQ(server.error(), "TLS server has no certificate loaded");
+  }
+}
+
+TEST(TlsBackendTest, NamesAndAvailability) {
+  EXPECT_EQ(parse_tls_backend("mbedtls"), TlsBackend::mbedtls);
+  EXPECT_EQ(parse_tls_backend("openssl"), TlsBackend::openssl);
+  EXPECT_EQ(parse_tls_backend("OpenSSL"), std::nullopt);
+  EXPECT_EQ(parse_tls_backend(""), std::nullopt);
+  EXPECT_EQ(tls_backend_name(TlsBackend::openssl), "openssl");
+  EXPECT_TRUE(tls_backend_available(TlsBackend::mbedtls));
+  EXPECT_EQ(tls_backend_available(TlsBackend::openssl), WSCORE_TEST_OPENSSL != 0);
+  EXPECT_EQ(TlsServerConfig().backend(), TlsBackend::mbedtls);  // the default
+  EXPECT_EQ(TlsClientConfig(TlsBackend::openssl).backend(), TlsBackend::openssl);
 }
 
 // ---- the self-signed certificate ----
 
-TEST_F(TlsTest, SelfSignedCertificateCoversLocalhostAndLoopbackAddresses) {
+TEST_P(TlsTest, SelfSignedCertificateCoversLocalhostAndLoopbackAddresses) {
   mbedtls_x509_crt certificate;
   mbedtls_x509_crt_init(&certificate);
   ASSERT_EQ(mbedtls_x509_crt_parse_file(&certificate, cert_file().c_str()), 0);

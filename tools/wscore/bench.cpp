@@ -54,6 +54,7 @@ constexpr const char* bench_help =
     "  --deflate             offer permessage-deflate (RFC 7692)\n"
     "  --cafile FILE         trust the CA certificates in FILE (default: the system store)\n"
     "  --insecure            do not verify the server's certificate (wss://)\n"
+    "  --tls-backend B       the TLS library: mbedtls (default) or openssl (TLS 1.3 too)\n"
     "  --help                this text\n";
 
 using Clock = std::chrono::steady_clock;
@@ -114,9 +115,10 @@ struct Peer {
 }  // namespace
 
 int bench(int argc, char** argv) {
-  Arguments args(argc, argv,
-                 {"connections", "size", "duration", "cafile", "in-flight", "rate", "json"},
-                 {"text", "deflate", "insecure", "help"});
+  Arguments args(
+      argc, argv,
+      {"connections", "size", "duration", "cafile", "tls-backend", "in-flight", "rate", "json"},
+      {"text", "deflate", "insecure", "help"});
   if (args.has("help")) {
     std::fputs(bench_help, stdout);
     return 0;
@@ -153,6 +155,10 @@ int bench(int argc, char** argv) {
   const auto& url = parsed.uri;
   std::string error;
   transport::TlsClientConfig tls;
+  if (!tls_backend_option(args, error)) {
+    std::fprintf(stderr, "wscore bench: %s\n", error.c_str());
+    return 2;
+  }
   if (url->secure) {
     if (const auto failure = load_client_trust(args, tls)) {
       std::fprintf(stderr, "wscore bench: %s\n", failure->c_str());

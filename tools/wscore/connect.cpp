@@ -50,6 +50,7 @@ constexpr const char* connect_help =
     "  -v, --verbose         the server's response head and each sent message on stderr\n"
     "  --cafile FILE         trust the CA certificates in FILE (default: the system store)\n"
     "  --insecure            do not verify the server's certificate (wss://)\n"
+    "  --tls-backend B       the TLS library: mbedtls (default) or openssl (TLS 1.3 too)\n"
     "  --max-message BYTES   largest message accepted (default 16777216)\n"
     "  --timeout S           connect, proxy, TLS and upgrade (and --ping's pong) must each\n"
     "                        finish in S seconds (default 10)\n"

@@ -13,8 +13,8 @@ std::optional<ConnectSettings> read_connect_settings(int argc, char** argv, bool
                                                      std::string& error) {
   Arguments args(
       argc, argv,
-      {"subprotocol", "origin", "cafile", "max-message", "timeout", "header", "ping-interval",
-       "count", "proxy"},
+      {"subprotocol", "origin", "cafile", "tls-backend", "max-message", "timeout", "header",
+       "ping-interval", "count", "proxy"},
       {"echo", "deflate", "insecure", "help", "binary", "raw", "show-control", "ping", "no-newline",
        "once", "jsonl", "quiet", "verbose"},
       {{'H', "header"}, {'n', "no-newline"}, {'q', "quiet"}, {'v', "verbose"}, {'h', "help"}});
@@ -94,6 +94,7 @@ std::optional<ConnectSettings> read_connect_settings(int argc, char** argv, bool
     settings.proxy = parse_proxy_url(*proxy, error);
     if (!settings.proxy) return std::nullopt;
   }
+  if (!tls_backend_option(args, error)) return std::nullopt;
   if (client.url.secure) {
     if (const auto failure = load_client_trust(args, settings.tls)) {
       error = *failure;

@@ -12,6 +12,7 @@
 
 #include "access_log.hpp"
 #include "arguments.hpp"
+#include "client_tls.hpp"
 #include "commands.hpp"
 #include "demo_application.hpp"
 #include "descriptor_limit.hpp"
@@ -42,6 +43,8 @@ constexpr const char* serve_help =
     "  --port N                 port (default 8443, or 8080 with --plain)\n"
     "  --plain                  serve ws:// without TLS\n"
     "  --cert FILE --key FILE   certificate chain and private key (PEM or DER)\n"
+    "  --tls-backend B          the TLS library: mbedtls (default: TLS 1.2) or openssl (TLS\n"
+    "                           1.3 and 1.2, record buffers released while idle)\n"
     "  --threads N              event loops, one per thread (default: number of cores)\n"
     "  --io epoll|uring         the event loops: epoll (default) or io_uring (plain ws:// only;\n"
     "                           where io_uring is unavailable it exits 2: use --io epoll)\n"
@@ -142,7 +145,8 @@ int serve(int argc, char** argv) {
                   "max-memory",
                   "static",
                   "subprotocol",
-                  "io"},
+                  "io",
+                  "tls-backend"},
                  {"plain", "no-deflate", "verbose", "help", "access-log", "log-json"});
   if (args.has("help")) {
     std::fputs(serve_help, stdout);
@@ -201,6 +205,12 @@ int serve(int argc, char** argv) {
                  "with --io epoll\n");
     return 2;
   }
+  std::string backend_error;
+  const auto backend = tls_backend_option(args, backend_error);
+  if (!backend) {
+    std::fprintf(stderr, "wscore serve: %s\n", backend_error.c_str());
+    return 2;
+  }
   auto context = std::make_unique<ServeContext>();
   if (const auto root = args.value("static")) {
     std::string error;
@@ -244,13 +254,13 @@ int serve(int argc, char** argv) {
                    key_file.c_str());
     }
     // Load once here, so a bad file is a one-line error before anything listens.
-    transport::TlsServerConfig check;
+    transport::TlsServerConfig check(*backend);
     if (const auto failure = check.load(cert_file, key_file)) {
       std::fprintf(stderr, "wscore serve: %s\n", failure->message.c_str());
       return 2;
     }
-    options.tls = [cert_file, key_file] {
-      auto config = std::make_unique<transport::TlsServerConfig>();
+    options.tls = [cert_file, key_file, backend = *backend] {
+      auto config = std::make_unique<transport::TlsServerConfig>(backend);
       (void)config->load(cert_file, key_file);
       return config;
     };

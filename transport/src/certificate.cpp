@@ -21,7 +21,7 @@
 #include <ctime>
 #include <system_error>
 
-#include "tls_internal.hpp"
+#include "mbedtls_internal.hpp"
 
 namespace wscore::transport {
 namespace {

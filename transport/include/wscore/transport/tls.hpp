@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /// @file
-/// TLS over a non-blocking stream socket, on mbedTLS 2.28: a configuration shared by many
-/// connections (TlsServerConfig, TlsClientConfig) and one TlsSession per connection.
+/// TLS over a non-blocking stream socket: a configuration shared by many connections
+/// (TlsServerConfig, TlsClientConfig) and one TlsSession per connection, on one of two backends
+/// chosen at run time (TlsBackend): mbedTLS 2.28 (the default) or OpenSSL 3.
 ///
-/// Protocol: TLS 1.2 only (RFC 5246; mbedTLS 2.28's TLS 1.3 is experimental), ECDHE key exchange
-/// with AEAD suites only (RFC 8422, RFC 7905, RFC 5288), ALPN "http/1.1" (RFC 7301), SNI on the
-/// client (RFC 6066 §3), no renegotiation, no session resumption.
+/// Protocol, both backends: ECDHE key exchange with AEAD suites only (RFC 8422, RFC 7905,
+/// RFC 5288), ALPN "http/1.1" (RFC 7301), SNI on the client (RFC 6066 §3), no renegotiation, no
+/// session resumption. mbedTLS: TLS 1.2 only (RFC 5246; mbedTLS 2.28's TLS 1.3 is experimental).
+/// OpenSSL: TLS 1.3 (RFC 8446) and 1.2, its record buffers released while a connection is idle.
 ///
 /// @code
 ///   TlsServerConfig config;
@@ -17,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -28,8 +31,22 @@
 namespace wscore::transport {
 
 namespace detail {
-struct TlsConfigState;
-}
+class TlsConfigEngine;
+class TlsSessionEngine;
+}  // namespace detail
+
+/// Which TLS library a configuration, and every session made from it, runs on.
+enum class TlsBackend : std::uint8_t {
+  mbedtls,  ///< mbedTLS 2.28 (Debian's libmbedtls): TLS 1.2; always built
+  openssl,  ///< OpenSSL 3 (Debian's libssl): TLS 1.3 and 1.2; built when CMake finds OpenSSL
+};
+
+/// "mbedtls" or "openssl".
+std::string_view tls_backend_name(TlsBackend backend) noexcept;
+/// The backend named `name` ("mbedtls", "openssl"), or nullopt for any other text.
+std::optional<TlsBackend> parse_tls_backend(std::string_view name) noexcept;
+/// False for OpenSSL when this build has no OpenSSL (a config for it then fails to load).
+bool tls_backend_available(TlsBackend backend) noexcept;
 
 /// What a non-blocking operation did. `want_read` and `want_write` are only reported once the
 /// socket itself said EAGAIN, so an edge-triggered loop may wait for the next readiness event.
@@ -55,14 +72,17 @@ struct TlsError {
   std::string message;
 };
 
-/// The server side's settings and credentials, shared by the sessions of one event loop:
-/// TLS 1.2, the suites below in the server's order of preference, ALPN "http/1.1", and a
-/// CTR_DRBG random generator seeded from the system's entropy.
+/// The server side's settings and credentials, shared by the sessions of one event loop: the
+/// suites below, ALPN "http/1.1" (a client that offers ALPN without it is refused with the
+/// no_application_protocol alert, RFC 7301 §3.2), and the backend's random generator.
 ///
-/// Suites, fastest first as measured on this machine with mbedTLS 2.28, one core: encrypting
-/// 16 KiB records, ChaCha20-Poly1305 ~420 MB/s, AES-128-GCM ~255 MB/s, AES-256-GCM ~235 MB/s;
-/// through a server and client session pair over a socketpair, 128, 65 and 57 MB/s. ECDSA and
-/// RSA variants of each; the certificate's key type decides which apply.
+/// mbedTLS suites, in the server's order of preference, fastest first as measured on this machine
+/// with mbedTLS 2.28, one core: encrypting 16 KiB records, ChaCha20-Poly1305 ~420 MB/s, AES-128-GCM
+/// ~255 MB/s, AES-256-GCM ~235 MB/s; through a server and client session pair over a socketpair,
+/// 128, 65 and 57 MB/s. ECDSA and RSA variants of each; the certificate's key type decides which
+/// apply. OpenSSL: TLS 1.3's suites (AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM), and for TLS 1.2
+/// ECDHE with AES-GCM or ChaCha20-Poly1305, in the client's order (with AES-NI, AES-GCM is fastest
+/// there).
 ///
 /// Lifetime: every session made from a config points into it, so the config must outlive its
 /// sessions. Moving a config keeps those pointers valid (its state lives on the heap).
@@ -71,8 +91,8 @@ struct TlsError {
 /// the private key's context without a lock; separate configs also avoid contention.)
 class TlsServerConfig {
  public:
-  /// A configuration with no certificate yet: load() comes next.
-  TlsServerConfig();
+  /// A configuration with no certificate yet, on `backend`: load() comes next.
+  explicit TlsServerConfig(TlsBackend backend = TlsBackend::mbedtls);
   /// Frees the credentials; no session made from it may be used afterwards.
   ~TlsServerConfig();
   /// Takes over `other`'s state; sessions made from `other` keep working.
@@ -92,10 +112,13 @@ class TlsServerConfig {
                                              const std::filesystem::path& key_file);
   /// True once load() has succeeded.
   bool loaded() const noexcept;
+  /// The backend its sessions run on.
+  TlsBackend backend() const noexcept { return backend_; }
 
  private:
   friend class TlsSession;
-  std::unique_ptr<detail::TlsConfigState> state_;
+  std::unique_ptr<detail::TlsConfigEngine> state_;
+  TlsBackend backend_;
 };
 
 /// The client side's settings: which certificates to trust, ALPN "http/1.1", the same suites as
@@ -104,8 +127,9 @@ class TlsServerConfig {
 /// threads: as for TlsServerConfig.
 class TlsClientConfig {
  public:
-  /// A configuration that verifies peers and trusts no CA yet: load_ca() or load_system_ca().
-  TlsClientConfig();
+  /// A configuration on `backend` that verifies peers and trusts no CA yet: load_ca() or
+  /// load_system_ca().
+  explicit TlsClientConfig(TlsBackend backend = TlsBackend::mbedtls);
   /// Frees it; no session made from it may be used afterwards.
   ~TlsClientConfig();
   /// Takes over `other`'s state; sessions made from `other` keep working.
@@ -128,10 +152,13 @@ class TlsClientConfig {
   void disable_verification() noexcept;
   /// False once disable_verification() was called.
   bool verifies_peer() const noexcept;
+  /// The backend its sessions run on.
+  TlsBackend backend() const noexcept { return backend_; }
 
  private:
   friend class TlsSession;
-  std::unique_ptr<detail::TlsConfigState> state_;
+  std::unique_ptr<detail::TlsConfigEngine> state_;
+  TlsBackend backend_;
 };
 
 /// One TLS connection over a connected, non-blocking stream socket (TCP or a Unix socketpair).
@@ -140,12 +167,15 @@ class TlsClientConfig {
 /// the caller closes the fd after it is done with the session. The session points into its
 /// config, which must outlive it. Moving a session is cheap and keeps it working.
 ///
-/// Memory: a session holds ~0.9 KB until its first call; then mbedTLS allocates two record
-/// buffers of 16,717 bytes each, kept for the session's whole life (Debian's mbedTLS 2.28 is
-/// built without MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, so neither can shrink, and a negotiated
+/// Memory, mbedTLS: a session holds ~0.9 KB until its first call; then mbedTLS allocates two
+/// record buffers of 16,717 bytes each, kept for the session's whole life (Debian's mbedTLS 2.28
+/// is built without MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, so neither can shrink, and a negotiated
 /// max_fragment_length does not shrink them either). Measured per idle session after the
 /// handshake: 35.4 KB for a server, 37.3 KB for a client (which keeps the server's certificate).
-/// The handshake's temporary state is freed when it completes.
+/// The handshake's temporary state is freed when it completes. OpenSSL: the record buffers are
+/// released whenever they are empty (SSL_MODE_RELEASE_BUFFERS), so an idle session keeps only
+/// its keys and state; encrypted bytes the socket did not take wait in a buffer of the session
+/// that is freed once sent.
 ///
 /// Errors: `error` results are final; error() gives a short, one-line reason (for a client, the
 /// certificate verification failure in words). A plain-HTTP request or other non-TLS bytes sent
@@ -209,19 +239,21 @@ class TlsSession {
   /// session (or until it is moved from).
   std::string_view error() const noexcept;
   /// After the handshake: the protocol the peer agreed to by ALPN ("http/1.1"), or empty.
-  /// @lifetime mbedTLS points it at the entry of our own protocol list, a string literal: valid
-  /// for the life of the program.
+  /// @lifetime Valid as long as the session (mbedTLS: our own protocol list, a literal).
   std::string_view alpn_protocol() const noexcept;
   /// After the handshake: the suite in use, e.g. "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256".
-  /// @lifetime A name from mbedTLS's static table: valid for the life of the program.
+  /// Names differ by backend (OpenSSL: "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_AES_256_GCM_SHA384").
+  /// @lifetime A name from the library's static table: valid for the life of the program.
   std::string_view cipher_suite() const noexcept;
+  /// After the handshake: the protocol version in use, "TLSv1.2" or "TLSv1.3"; else empty.
+  /// @lifetime A string literal.
+  std::string_view protocol_version() const noexcept;
   /// The socket the session reads and writes (the caller closes it).
   int socket_fd() const noexcept;
 
  private:
-  struct State;
-  explicit TlsSession(std::unique_ptr<State> state) noexcept;
-  std::unique_ptr<State> state_;
+  explicit TlsSession(std::unique_ptr<detail::TlsSessionEngine> engine) noexcept;
+  std::unique_ptr<detail::TlsSessionEngine> engine_;
 };
 
 }  // namespace wscore::transport

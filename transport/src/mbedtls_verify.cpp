@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "tls_internal.hpp"
+#include "mbedtls_internal.hpp"
 
 namespace wscore::transport::detail {
 
