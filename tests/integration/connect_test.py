@@ -21,15 +21,15 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import server_test  # noqa: E402  (its Server: `wscore serve` on a free port)
 from echo_server import EchoServerTestCase  # noqa: E402
-from server_test import Server, free_port  # noqa: E402
+from server_test import Server, free_port, tls_backend_args  # noqa: E402
 
 WSCORE = None  # set from argv
 
 
 def connect(*args, input_bytes=b"", timeout=20):
     """Runs `wscore connect ARGS` with `input_bytes` on stdin; stdout as bytes, stderr as text."""
-    result = subprocess.run([WSCORE, "connect", *args], input=input_bytes, capture_output=True,
-                            timeout=timeout)
+    result = subprocess.run([WSCORE, "connect", *args, *tls_backend_args(args[0])],
+                            input=input_bytes, capture_output=True, timeout=timeout)
     return result.returncode, result.stdout, result.stderr.decode()
 
 

@@ -29,6 +29,17 @@ VERBOSE_PREFIX = r"(?:\S+Z \S+ )?"
 # The event loops under test, `wscore serve --io IO`: epoll (the default), or uring (ctest's
 # integration.uring.* and interop.uring.* set WSCORE_TEST_IO=uring), with the same tests.
 IO = os.environ.get("WSCORE_TEST_IO", "epoll")
+# The TLS library of the servers and clients under test (--tls-backend), or None for the default
+# (mbedtls); ctest's integration.openssl.* and interop.openssl.* set WSCORE_TEST_TLS_BACKEND.
+TLS_BACKEND = os.environ.get("WSCORE_TEST_TLS_BACKEND")
+
+
+def tls_backend_args(url_or_tls):
+    """--tls-backend for a command that speaks TLS (a wss:// URL, or True), when one is chosen."""
+    secure = url_or_tls is True or str(url_or_tls).startswith("wss://")
+    return ["--tls-backend", TLS_BACKEND] if TLS_BACKEND and secure else []
+
+
 # Why a test that needs TLS cannot run on these loops, or None.
 TLS_UNAVAILABLE = ("TLS over io_uring is not there yet: wscore serve --io uring serves ws:// only"
                    if IO == "uring" else None)
@@ -71,7 +82,7 @@ class Server:
     def command(self):
         command = [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads",
                    str(self.threads), "--io", IO]
-        return command if self.tls else command + ["--plain"]
+        return command + tls_backend_args(True) if self.tls else command + ["--plain"]
 
     @property
     def url(self):
@@ -728,7 +739,8 @@ class ConnectCommandTest(unittest.TestCase):
     """`wscore connect` against `wscore serve`."""
 
     def connect(self, url, *args, input_text=""):
-        return subprocess.run([WSCORE, "connect", url, *args], input=input_text,
+        return subprocess.run([WSCORE, "connect", url, *tls_backend_args(url), *args],
+                              input=input_text,
                               capture_output=True, text=True, timeout=30)
 
     def test_echo_and_clean_close_plain_and_tls(self):
@@ -796,7 +808,8 @@ class BenchCommandTest(unittest.TestCase):
     """`wscore bench` against `wscore serve`: it reports what it measured and fails on errors."""
 
     def bench(self, url, *args):
-        return subprocess.run([WSCORE, "bench", url, "--duration", "1", *args],
+        return subprocess.run([WSCORE, "bench", url, "--duration", "1", *tls_backend_args(url),
+                               *args],
                               capture_output=True, text=True, timeout=60)
 
     def test_reports_rates_and_latency_and_closes_cleanly(self):
@@ -831,10 +844,59 @@ class VersionTest(unittest.TestCase):
         self.assertEqual(result.stdout, f"wscore {version}\n")
 
 
+class TlsBackendTest(unittest.TestCase):
+    """--tls-backend chooses the library: mbedTLS speaks TLS 1.2 only, OpenSSL 1.3 too (RFC 8446);
+    either serves a WebSocket echo over it, and an unknown name is refused on every command."""
+
+    def test_each_backend_serves_its_protocol_versions(self):
+        for backend, version in (("mbedtls", "TLSv1.2"), ("openssl", "TLSv1.3")):
+            with self.subTest(backend=backend):
+                port = free_port()
+                data_dir = tempfile.TemporaryDirectory()
+                process = subprocess.Popen(
+                    [WSCORE, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads",
+                     "1", "--tls-backend", backend], stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True,
+                    env=dict(os.environ, XDG_DATA_HOME=data_dir.name))
+                try:
+                    self.assertIn("serving", process.stdout.readline())
+                    context = ssl.create_default_context(
+                        cafile=os.path.join(data_dir.name, "wscore", "cert.pem"))
+                    context.set_alpn_protocols(["http/1.1"])
+                    with socket.create_connection(("127.0.0.1", port)) as raw:
+                        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                            self.assertEqual(tls.version(), version)
+                            self.assertEqual(tls.selected_alpn_protocol(), "http/1.1")
+                    result = subprocess.run(
+                        [WSCORE, "connect", f"wss://localhost:{port}/echo", "--tls-backend",
+                         backend, "--cafile", os.path.join(data_dir.name, "wscore", "cert.pem")],
+                        input="over " + backend + "\n", capture_output=True, text=True,
+                        timeout=30)
+                    self.assertEqual(result.returncode, 0, result.stderr)
+                    self.assertEqual(result.stdout, "over " + backend + "\n")
+                finally:
+                    process.send_signal(signal.SIGINT)
+                    process.communicate(timeout=15)
+                    data_dir.cleanup()
+                self.assertEqual(process.returncode, 0)
+
+    def test_an_unknown_backend_is_refused_by_every_command(self):
+        for command in (["serve", "--plain", "--port", str(free_port())],
+                        ["connect", "ws://127.0.0.1:1/"], ["bench", "ws://127.0.0.1:1/"]):
+            with self.subTest(command=command[0]):
+                result = subprocess.run([WSCORE, *command, "--tls-backend", "gnutls"],
+                                        capture_output=True, text=True, timeout=30)
+                self.assertEqual(result.returncode, 2)
+                self.assertEqual(result.stderr.splitlines()[0],
+                                 f"wscore {command[0]}: --tls-backend is mbedtls or openssl, "
+                                 "not 'gnutls'")
+
+
 class BadInputTest(unittest.TestCase):
     def serve(self, *args, env=None, preexec_fn=None):
+        backend = [] if "--plain" in args else tls_backend_args(True)
         return subprocess.run([WSCORE, "serve", "--host", "127.0.0.1", "--port", str(free_port()),
-                               *args], capture_output=True, text=True, timeout=30,
+                               *backend, *args], capture_output=True, text=True, timeout=30,
                               env=dict(os.environ, **(env or {})), preexec_fn=preexec_fn)
 
     def test_io_uring_refused_by_the_system_exits_2_with_the_reason_and_epoll_still_serves(self):

@@ -107,7 +107,9 @@ def python_server(session, tls=None, deflate=False):
 
 
 def connect(*args, input_text=""):
-    return subprocess.run([server_test.WSCORE, "connect", *args], input=input_text,
+    secure = any(str(arg).startswith("wss://") for arg in args)
+    return subprocess.run([server_test.WSCORE, "connect", *server_test.tls_backend_args(secure),
+                           *args], input=input_text,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -87,6 +87,14 @@ export const tlsUnavailable =
     ? 'TLS over io_uring is not there yet: wscore serve --io uring serves ws:// only'
     : false;
 
+// The TLS library of `wscore serve` and `wscore connect` under test (--tls-backend): mbedtls (the
+// default), or openssl when WSCORE_TEST_TLS_BACKEND=openssl (ctest's interop.openssl.*).
+export const tlsBackendUnderTest = process.env.WSCORE_TEST_TLS_BACKEND ?? null;
+// --tls-backend for a command that speaks TLS, when a backend is chosen.
+export function tlsBackendArgs(secure) {
+  return secure && tlsBackendUnderTest ? ['--tls-backend', tlsBackendUnderTest] : [];
+}
+
 // The server the server-side tests run against: `wscore serve`, or with `--server PATH` on the
 // command line an echo server that takes `--host H --port N [--cert F --key F] --verbose` and
 // prints the same --verbose lines (tools/examples/asio_echo_server).
@@ -111,7 +119,7 @@ export class ServerUnderTest {
       command = [otherServerBinary, ...listen, ...(ca ? ['--cert', ca.cert, '--key', ca.key] : [])];
     } else {
       server.certificate = join(dataHome, 'wscore', 'cert.pem');
-      const plain = tls ? [] : ['--plain'];
+      const plain = tls ? tlsBackendArgs(true) : ['--plain'];
       command = [wscoreBinary, 'serve', ...listen, '--io', ioUnderTest, ...plain];
     }
     server.process = spawn(command[0], [...command.slice(1), ...args], {
@@ -150,7 +158,10 @@ export class ServerUnderTest {
 // Runs `wscore connect ARGS`, writing `input` to its stdin; resolves to its exit code, stdout
 // and stderr.
 export async function runConnect(args, { input = '', timeoutMs = 60000 } = {}) {
-  const child = spawn(wscoreBinary, ['connect', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const secure = args.some((arg) => String(arg).startsWith('wss://'));
+  const child = spawn(wscoreBinary, ['connect', ...tlsBackendArgs(secure), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
