@@ -10,8 +10,13 @@ attached to each wscore server for one more run of each case (strace slows the s
 run is not timed); the server's minor page faults per echoed message come from /proc in the
 timed runs.
 
+With --tls: wss:// instead, `wscore serve` on each TLS backend (`--tls-backend mbedtls` and
+`openssl`, epoll) with its self-signed certificate, loaded by `wscore bench --tls-backend openssl
+--insecure` (the faster client), at 1 KiB and 64 KiB.
+
   tools/bench_e2e.py build/release/bin/wscore --json build/bench/e2e.json --md build/bench/e2e.md
   tools/bench_e2e.py ... --server NAME=PORT=COMMAND   (another server; it must listen on PORT)
+  tools/bench_e2e.py --tls build/release/bin/wscore --json build/bench/e2e-tls.json ...
 """
 import argparse
 import json
@@ -25,6 +30,8 @@ import tempfile
 import time
 
 CASES = [(100, 16), (100, 1024), (10, 64 * 1024), (4, 1024 * 1024)]  # (connections, bytes)
+TLS_CASES = [(100, 1024), (10, 64 * 1024)]
+TLS_BACKENDS = ("mbedtls", "openssl")
 SERVER_CORE, GENERATOR_CORE = 0, 1
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COUNTED_SYSCALLS = ("recvfrom", "sendto", "recvmsg", "sendmsg", "read", "write", "readv",
@@ -62,10 +69,10 @@ def wait_listening(port, process, timeout=10):
 class Server:
     """An echo server process on core 0."""
 
-    def __init__(self, name, port, command):
+    def __init__(self, name, port, command, env=None):
         self.name, self.port = name, port
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, env=env,
                                         preexec_fn=lambda: os.sched_setaffinity(0, {SERVER_CORE}))
         wait_listening(port, self.process)
 
@@ -94,8 +101,19 @@ def uring_refusal(wscore):
         return None  # it served until stopped
 
 
-def servers(wscore, extra, with_uring):
-    """(name, port, command) of every server measured; wscore's first."""
+def servers(wscore, extra, with_uring, tls_home=None):
+    """(name, port, command) of every server measured; wscore's first. With `tls_home` (the
+    XDG_DATA_HOME of wscore's certificate): wss:// servers, wscore on each TLS backend."""
+    if tls_home:
+        for backend in TLS_BACKENDS:
+            port = free_port()
+            yield f"wscore {backend}", port, [wscore, "serve", "--threads", "1", "--host",
+                                              "127.0.0.1", "--port", str(port), "--no-deflate",
+                                              "--tls-backend", backend]
+        for spec in extra:
+            name, port, command = spec.split("=", 2)
+            yield name, int(port), shlex.split(command)
+        return
     port = free_port()
     yield "wscore", port, wscore_serve(wscore, "epoll", port)
     if with_uring:
@@ -109,12 +127,17 @@ def servers(wscore, extra, with_uring):
         yield name, int(port), shlex.split(command)
 
 
+TLS = False  # set by --tls: the servers speak wss://
+
+
 def load(wscore, port, connections, size, seconds):
     """`wscore bench` on core 1 for `seconds`: the messages it echoed and verified."""
+    secure = ["--insecure", "--tls-backend", "openssl"] if TLS else []
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         subprocess.run(["taskset", "-c", str(GENERATOR_CORE), wscore, "bench",
-                        f"ws://127.0.0.1:{port}/", "--connections", str(connections), "--size",
-                        str(size), "--duration", str(round(seconds)), "--json", out.name],
+                        f"{'wss' if TLS else 'ws'}://127.0.0.1:{port}/", "--connections",
+                        str(connections), "--size", str(size), "--duration", str(round(seconds)),
+                        "--json", out.name, *secure],
                        check=True, stdout=subprocess.DEVNULL)
         with open(out.name) as figures:
             report = json.load(figures)
@@ -156,6 +179,7 @@ def parse_arguments():
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--json", help="write every figure here")
     parser.add_argument("--md", help="write the table here (Markdown)")
+    parser.add_argument("--tls", action="store_true", help="wss:// on both TLS backends")
     return parser.parse_args()
 
 
@@ -164,14 +188,20 @@ def main():
     if len(os.sched_getaffinity(0)) < 2:
         sys.exit("bench_e2e: needs two cores (server on one, load generator on the other)")
     wscore = os.path.abspath(args.wscore)
-    refusal = uring_refusal(wscore)
+    global TLS
+    TLS = args.tls
+    tls_home = tempfile.TemporaryDirectory() if TLS else None
+    environment = dict(os.environ, XDG_DATA_HOME=tls_home.name) if tls_home else None
+    refusal = None if TLS else uring_refusal(wscore)
     if refusal:
         print(f"bench_e2e: wscore --io uring not measured: {refusal}", file=sys.stderr)
     figures = {}
-    for connections, size in CASES:
-        case = f"{connections} x {size} B"
+    for connections, size in TLS_CASES if TLS else CASES:
+        case = f"{'wss ' if TLS else ''}{connections} x {size} B"
         runs, faults = {}, {}
-        started = [Server(*spec) for spec in servers(wscore, args.server, not refusal)]
+        started = [Server(*spec, env=environment)
+                   for spec in servers(wscore, args.server, not refusal,
+                                       tls_home.name if tls_home else None)]
         try:
             for _ in range(args.repetitions):  # interleaved: each server once per round
                 for server in started:
@@ -211,7 +241,7 @@ def markdown_table(figures):
     others = [name for name in names if name not in ours]
     pairs = [(a, b) for a in ours for b in others]
     if len(ours) == 2:
-        pairs.append((ours[1], ours[0]))  # uring / epoll
+        pairs.append((ours[1], ours[0]))  # uring / epoll, or openssl / mbedtls
     rows = ["| case | " + " | ".join(names) + " | " +
             " | ".join(f"{a} / {b}" for a, b in pairs) + " | " +
             " | ".join(f"{name} syscalls per message" for name in ours) +

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Measures the server's resident memory per idle upgraded connection.
 
-usage: tools/idle_footprint.py [--connections N] [--tls] [WSCORE_BINARY]
+usage: tools/idle_footprint.py [--connections N] [--tls [--tls-backend mbedtls|openssl]]
+                               [--io epoll|uring] [WSCORE_BINARY]
 
 Starts `wscore serve` (one event loop) on a free loopback port, opens N WebSocket connections
 with raw sockets (completing the upgrade, then staying idle), and reports the growth of the
@@ -34,6 +35,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=10000)
     parser.add_argument("--tls", action="store_true")
+    parser.add_argument("--tls-backend", default="mbedtls", help="mbedtls or openssl (with --tls)")
     parser.add_argument("--io", default="epoll", help="the server's event loops: epoll or uring")
     parser.add_argument("binary", nargs="?", default="build/release/bin/wscore")
     args = parser.parse_args()
@@ -47,8 +49,7 @@ def main():
     command = [args.binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "1",
                "--idle-timeout", "3600", "--max-connections", str(args.connections + 10),
                "--io", args.io]
-    if not args.tls:
-        command.append("--plain")
+    command += ["--tls-backend", args.tls_backend] if args.tls else ["--plain"]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               env=dict(os.environ, XDG_DATA_HOME=data.name), text=True)
     server.stdout.readline()
@@ -72,7 +73,8 @@ def main():
     time.sleep(1.0)
     after = rss_kib(server.pid)
     per_connection = (after - before) * 1024 / args.connections
-    print(f"{args.connections} idle {'wss' if args.tls else 'ws'} connections: server RSS "
+    kind = f"wss ({args.tls_backend})" if args.tls else "ws"
+    print(f"{args.connections} idle {kind} connections: server RSS "
           f"{before} KiB -> {after} KiB, {per_connection:.0f} bytes per connection")
     for s in sockets:
         s.close()
