@@ -34,6 +34,8 @@ class MbedtlsSession final : public TlsSessionEngine {
   IoResult close_notify() override;
   bool handshake_complete() const noexcept override;
   bool has_buffered_input() const noexcept override;
+  // mbedTLS reads exactly the record's length, so a read never tells that the socket is empty.
+  bool input_drained() const noexcept override { return false; }
   std::string_view error() const noexcept override { return error_; }
   std::string_view alpn_protocol() const noexcept override;
   std::string_view cipher_suite() const noexcept override;

@@ -66,6 +66,7 @@ class OpensslSession final : public TlsSessionEngine {
   IoResult close_notify() override;
   bool handshake_complete() const noexcept override;
   bool has_buffered_input() const noexcept override;
+  bool input_drained() const noexcept override;
   std::string_view error() const noexcept override { return error_; }
   std::string_view alpn_protocol() const noexcept override;
   std::string_view cipher_suite() const noexcept override;
@@ -81,6 +82,7 @@ class OpensslSession final : public TlsSessionEngine {
   IoResult start();
   IoResult drive_handshake();
   IoResult send_unsent();
+  IoResult send_gathered();
   IoResult fail(std::string reason);
   // From SSL_get_error's answer for a call that returned `rc`: the result to report, with the
   // failure worded once.
@@ -100,6 +102,8 @@ class OpensslSession final : public TlsSessionEngine {
   bool socket_would_block_ = false;
   bool socket_progress_ = false;
   bool socket_ended_ = false;
+  bool socket_drained_ = false;  // the last read of the socket got less than it asked for
+  bool gathering_ = false;       // within write(): records go to gathered_records
   int socket_errno_ = 0;
   int received_alert_ = -1;  // the description of a fatal alert the peer sent, or -1
   FirstBytes first_bytes_;

@@ -118,10 +118,13 @@ void SocketSession::read_available() {
         owner_.on_bytes(result.bytes, 0);
         driver_.receive_in_place(read_buffer_.first(result.bytes), now());
         dispatch_and_flush();  // every event before the buffer is read into again
-        // A plain read that did not fill the buffer emptied the socket: the next would only
-        // say EAGAIN (epoll, level-triggered, tells us when more comes). TLS may still hold
-        // records it has read, so it goes on to the end of the slice.
-        if (!stream_.secure() && result.bytes < read_buffer_.size()) return;
+        // A read that did not fill the buffer emptied the socket: the next would only say
+        // EAGAIN (epoll, level-triggered, tells us when more comes). TLS may still hold records
+        // it has read, unless its own last read of the socket came up short too.
+        if (result.bytes < read_buffer_.size() &&
+            (!stream_.secure() || stream_.tls()->input_drained())) {
+          return;
+        }
         continue;
       case StreamResult::Kind::blocked:
         tls_wants_write_ = result.wants_write;

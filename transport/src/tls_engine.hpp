@@ -41,6 +41,7 @@ class TlsSessionEngine {
   virtual IoResult close_notify() = 0;
   virtual bool handshake_complete() const noexcept = 0;
   virtual bool has_buffered_input() const noexcept = 0;
+  virtual bool input_drained() const noexcept = 0;
   virtual std::string_view error() const noexcept = 0;
   virtual std::string_view alpn_protocol() const noexcept = 0;
   virtual std::string_view cipher_suite() const noexcept = 0;

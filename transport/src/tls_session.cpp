@@ -77,6 +77,9 @@ bool TlsSession::handshake_complete() const noexcept {
 bool TlsSession::has_buffered_input() const noexcept {
   return engine_ && engine_->has_buffered_input();
 }
+bool TlsSession::input_drained() const noexcept {
+  return engine_ && engine_->input_drained();
+}
 std::string_view TlsSession::error() const noexcept {
   return engine_ ? engine_->error() : "empty TLS session";
 }

@@ -235,6 +235,12 @@ class TlsSession {
   /// True when input waits inside the session (decrypted data, or bytes of a record taken from
   /// the socket): read() has more to give although the socket may not become readable again.
   bool has_buffered_input() const noexcept;
+  /// True when the session's last read of the socket got fewer bytes than it asked for (or
+  /// EAGAIN) and nothing waits inside the session: the socket was empty then, so a level-triggered
+  /// loop may wait for readiness instead of reading again only to be told EAGAIN. (read()'s
+  /// want_read still means EAGAIN itself, for edge-triggered loops.) mbedTLS reads exactly a
+  /// record's length, so on mbedTLS this is always false.
+  bool input_drained() const noexcept;
   /// Why the session failed; empty unless a call returned error. The view lives as long as the
   /// session (or until it is moved from).
   std::string_view error() const noexcept;
