@@ -91,6 +91,21 @@ def main():
         for name, b in memory:
             lines.append(f"| {name} | {b['bytes_idle'] / 1024:.1f} KiB | "
                          f"{b['bytes_active'] / 1024:.1f} KiB | {b['zlib_bytes'] / 1024:.1f} KiB |")
+    fanout = {name: b for name, b in results.items() if name.startswith("broadcast/")}
+    if fanout:
+        lines.append("")
+        lines.append("| broadcast to 1,000 connections | per member | prepared once | ratio |")
+        lines.append("|---|---|---|---|")
+        for kind in ("", "_deflate"):
+            for size in sorted({name.rsplit("/", 1)[1] for name in fanout}, key=int):
+                each = fanout.get(f"broadcast/per_member{kind}/{size}")
+                once = fanout.get(f"broadcast/prepared{kind}/{size}")
+                if not each or not once:
+                    continue
+                label = f"{size} B text" + (", deflate without context takeover" if kind else "")
+                lines.append(f"| {label} | {each['deliveries/s'] / 1e6:.2f} M/s | "
+                             f"{once['deliveries/s'] / 1e6:.2f} M/s | "
+                             f"{once['deliveries/s'] / each['deliveries/s']:.1f}x |")
     cpu = context.get("mhz_per_cpu", "?")
     lines.append("")
     lines.append(f"Measured on {context.get('num_cpus', '?')} CPUs at {cpu} MHz, "

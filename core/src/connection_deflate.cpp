@@ -16,8 +16,8 @@
 namespace wscore {
 namespace {
 
-CompressorSettings compressor_settings(Role role, const DeflateAgreement& agreed,
-                                       const DeflateOptions& options) {
+CompressorSettings settings_for_compressor(Role role, const DeflateAgreement& agreed,
+                                           const DeflateOptions& options) {
   const bool server = role == Role::server;
   CompressorSettings settings;
   // We may always use less than the agreed window (RFC 7692 §7.1.2).
@@ -56,8 +56,9 @@ std::size_t inflate_step(std::size_t compressed_size) noexcept {
 Connection::DeflateState::DeflateState(Role role, const DeflateAgreement& agreed,
                                        const DeflateOptions& options)
     : agreement(agreed),
-      compressor(compressor_settings(role, agreed, options)),
-      compressor_resets(compressor_settings(role, agreed, options).no_context_takeover),
+      compressor_settings(settings_for_compressor(role, agreed, options)),
+      compressor(compressor_settings),
+      compressor_resets(compressor_settings.no_context_takeover),
       decompressor(decompressor_settings(role, agreed)),
       compression_threshold(options.compression_threshold) {}
 

@@ -21,6 +21,7 @@ struct Connection::DeflateState {
   [[nodiscard]] std::size_t memory_usage() const noexcept;
 
   DeflateAgreement agreement;
+  CompressorSettings compressor_settings;  // what `compressor` was made with
   MessageCompressor compressor;
   bool compressor_resets = false;  // no context takeover in our direction
   MessageDecompressor decompressor;

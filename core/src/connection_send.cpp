@@ -6,6 +6,7 @@
 
 #include "connection_deflate.hpp"
 #include "wscore/connection.hpp"
+#include "wscore/prepared_message.hpp"
 
 namespace wscore {
 namespace {
@@ -41,6 +42,32 @@ ApiError Connection::send(MessageType type, ByteView data, Compression compressi
   }
   if (!reserve_output(max_frame_header_size + data.size())) return ApiError::out_of_memory;
   write_frame(opcode_for(type), true, data);
+  return ApiError::none;
+}
+
+ApiError Connection::send_prepared(const PreparedMessage& message) {
+  if (const ApiError error = check_can_send(); error != ApiError::none) return error;
+  if (sending_fragments_) return ApiError::message_in_progress;
+  if (message.error() != ApiError::none) return message.error();
+  // RFC 6455 §5.3: a client masks every frame with a key of its own.
+  if (role_ == Role::client) return send(message.type(), message.payload());
+  ByteView frame = message.frame();
+  if (should_compress(message.payload().size(), Compression::automatic)) {
+    // With context takeover the compressed bytes depend on this connection's window.
+    if (!deflate_->compressor_resets) return send(message.type(), message.payload());
+    // Without it, the same for every connection with these settings; if zlib had no memory the
+    // message goes out as it is (RFC 7692 §6 allows that).
+    if (const ByteView compressed = message.compressed_frame(deflate_->compressor_settings);
+        !compressed.empty()) {
+      frame = compressed;
+    }
+  }
+  if (!reserve_output(frame.size())) return ApiError::out_of_memory;
+  compact_output();
+  unsent_pong_at_.reset();
+  const std::size_t start = output_.size();
+  output_.resize_amortised(start + frame.size());
+  std::memcpy(output_.data() + start, frame.data(), frame.size());
   return ApiError::none;
 }
 

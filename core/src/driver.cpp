@@ -244,6 +244,13 @@ ApiError Driver::send(MessageType type, ByteView data, Compression compression) 
   return result;
 }
 
+ApiError Driver::send_prepared(const PreparedMessage& message) {
+  if (buffered_amount() > policy_.max_outbound_buffer) return refuse_send();
+  const ApiError result = refused_for_memory(connection_.send_prepared(message));
+  update_backpressure();
+  return result;
+}
+
 ApiError Driver::send_fragment(MessageType type, ByteView data, bool last,
                                Compression compression) {
   if (buffered_amount() > policy_.max_outbound_buffer) return refuse_send();

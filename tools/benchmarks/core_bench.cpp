@@ -34,6 +34,7 @@
 #include "wscore/connection.hpp"
 #include "wscore/detail/simd.hpp"
 #include "wscore/permessage_deflate.hpp"
+#include "wscore/prepared_message.hpp"
 #include "wscore/utf8.hpp"
 
 namespace {
@@ -362,6 +363,58 @@ BENCHMARK_CAPTURE(deflate_roundtrip, default, deflate_defaults, true)->Apply(def
 BENCHMARK_CAPTURE(deflate_roundtrip, window_15, deflate_window_15, true)->Apply(deflate_sizes);
 BENCHMARK_CAPTURE(deflate_roundtrip, compress_only_default, deflate_defaults, false)
     ->Apply(deflate_sizes);
+// Broadcast: one chat message to 1,000 open server connections, each then written out (its
+// output consumed), per member with send_text() or framed once with a PreparedMessage. Members
+// without permessage-deflate, or with it and no server context takeover (RFC 7692 §7.1.1.1), so
+// that the prepared message is also compressed once. Counter: messages delivered per second.
+enum class Fanout : std::uint8_t { per_member, prepared };
+
+void broadcast(benchmark::State& state, Fanout fanout, bool deflate) {
+  constexpr std::size_t members = 1000;
+  const auto size = static_cast<std::size_t>(state.range(0));
+  std::mt19937 random(6455);
+  const std::string text = make_chat_text(size, random);
+  wscore::DeflateAgreement agreement;
+  agreement.server_no_context_takeover = true;
+  std::vector<wscore::Connection> room;
+  for (std::size_t i = 0; i < members; ++i) {
+    room.push_back(
+        wscore::Connection::open(wscore::Role::server, deflate_options(deflate_defaults)));
+    if (deflate && room.back().enable_deflate(agreement) != wscore::ApiError::none) std::abort();
+  }
+  std::size_t wire_bytes = 0;
+  for (auto _ : state) {
+    if (fanout == Fanout::prepared) {
+      const wscore::PreparedMessage message(wscore::MessageType::text, wscore::as_bytes(text));
+      for (wscore::Connection& member : room) {
+        if (member.send_prepared(message) != wscore::ApiError::none) state.SkipWithError("send");
+      }
+    } else {
+      for (wscore::Connection& member : room) {
+        if (member.send_text(text) != wscore::ApiError::none) state.SkipWithError("send");
+      }
+    }
+    for (wscore::Connection& member : room) {
+      const ByteView output = member.pending_output();
+      benchmark::DoNotOptimize(output.data());
+      wire_bytes += output.size();
+      member.consume_output(output.size());
+    }
+  }
+  state.counters["deliveries/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * members), benchmark::Counter::kIsRate);
+  state.counters["wire_bytes"] =
+      static_cast<double>(wire_bytes) / static_cast<double>(state.iterations() * members);
+}
+
+void broadcast_sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(125)->Arg(1024)->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK_CAPTURE(broadcast, per_member, Fanout::per_member, false)->Apply(broadcast_sizes);
+BENCHMARK_CAPTURE(broadcast, prepared, Fanout::prepared, false)->Apply(broadcast_sizes);
+BENCHMARK_CAPTURE(broadcast, per_member_deflate, Fanout::per_member, true)->Apply(broadcast_sizes);
+BENCHMARK_CAPTURE(broadcast, prepared_deflate, Fanout::prepared, true)->Apply(broadcast_sizes);
 BENCHMARK_CAPTURE(deflate_memory, default, deflate_defaults)->Iterations(50);
 BENCHMARK_CAPTURE(deflate_memory, window_15, deflate_window_15)->Iterations(50);
 

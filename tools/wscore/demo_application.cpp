@@ -127,7 +127,11 @@ void DemoApplication::on_inspect_message(transport::Session& session, MessageTyp
 }
 
 void DemoApplication::send(transport::Session& session, MessageType type, ByteView data) {
-  if (session.send(type, data) == transport::SendStatus::dropped) {
+  count_sent(session, session.send(type, data));
+}
+
+void DemoApplication::count_sent(transport::Session& session, transport::SendStatus status) {
+  if (status == transport::SendStatus::dropped) {
     if (session.buffered_amount() >= context_.max_outbound_buffer) {
       context_.metrics.count_send_refused();
     }
@@ -146,10 +150,13 @@ void DemoApplication::broadcast_everywhere(MessageType type, ByteView data) {
 }
 
 void DemoApplication::broadcast(MessageType type, ByteView data) {
-  // A copy: a failed send closes its session, which leaves chat_members_ in on_close.
+  // Framed (and, where a member's permessage-deflate resets after every message, compressed)
+  // once for the whole room on this loop. A copy of the members: a failed send closes its
+  // session, which leaves chat_members_ in on_close.
+  const PreparedMessage message(type, data);
   const std::vector<transport::Session*> members(chat_members_.begin(), chat_members_.end());
   for (transport::Session* member : members) {
-    if (chat_members_.count(member)) send(*member, type, data);
+    if (chat_members_.count(member)) count_sent(*member, member->send_prepared(message));
   }
 }
 

@@ -56,6 +56,8 @@ class DemoApplication final : public transport::ServerApplication {
                           std::uint8_t rsv);
   // Sends and counts (the access log's messages out, the backpressure metric).
   void send(transport::Session& session, MessageType type, ByteView data);
+  // Counts a send to `session` in the metrics and its access-log record.
+  void count_sent(transport::Session& session, transport::SendStatus status);
   // Hands a copy to every loop's broadcast() (the /chat members are spread over the loops).
   void broadcast_everywhere(MessageType type, ByteView data);
 

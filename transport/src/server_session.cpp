@@ -168,9 +168,17 @@ void ServerSession::hold_reading(bool held) {
 }
 
 SendStatus ServerSession::send(MessageType type, ByteView data) {
-  if (transport_closed() || driver().send(type, data) != ApiError::none) {
-    return SendStatus::dropped;
-  }
+  if (transport_closed()) return SendStatus::dropped;
+  return sent(driver().send(type, data));
+}
+
+SendStatus ServerSession::send_prepared(const PreparedMessage& message) {
+  if (transport_closed()) return SendStatus::dropped;
+  return sent(driver().send_prepared(message));
+}
+
+SendStatus ServerSession::sent(ApiError result) {
+  if (result != ApiError::none) return SendStatus::dropped;
   ++loop_.counters().messages_out;
   pump();
   return buffered_amount() == 0 ? SendStatus::sent : SendStatus::buffered;

@@ -35,6 +35,7 @@ class ServerSession : public Session {
  public:
   // Session
   SendStatus send(MessageType type, ByteView data) final;
+  SendStatus send_prepared(const PreparedMessage& message) final;
   void close(std::uint16_t code, std::string_view reason) final;
   std::size_t buffered_amount() const final { return driver().buffered_amount(); }
   std::string_view path() const final { return path_; }
@@ -77,6 +78,8 @@ class ServerSession : public Session {
   virtual void pump() = 0;
 
  private:
+  // What the result of a send means for the application, after pumping what it queued.
+  SendStatus sent(ApiError result);
   void open_or_refuse(const HandshakeRequest& request);
   void answer_http(const HandshakeRequest& request);
   void report_close(std::uint16_t code, std::string_view reason);

@@ -200,6 +200,8 @@ struct FrameHead {
 /// (which may take them as its argument), or until the connection is destroyed or moved from;
 /// RequestReceived::request lives through the answer to it; subprotocol() and options() as long
 /// as the connection.
+class PreparedMessage;
+
 class Connection {
  public:
   /// A server awaiting the client's opening handshake.
@@ -286,6 +288,11 @@ class Connection {
   ApiError send_binary(ByteView data, Compression compression = Compression::automatic);
   /// send_text() or send_binary() by `type`.
   ApiError send(MessageType type, ByteView data, Compression compression = Compression::automatic);
+  /// Sends a PreparedMessage (prepared_message.hpp), a message framed once for many connections:
+  /// a server copies its frame as it is, compressed once per settings where this connection's
+  /// permessage-deflate resets after every message (else with its own window, as send() does);
+  /// a client frames and masks it as send() does. The same checks and errors as send().
+  ApiError send_prepared(const PreparedMessage& message);
   /// A message in pieces: the first call starts it (with `type`), `last` ends it (RFC 6455 §5.4).
   /// `compression` counts on the first call only; a compressed message is compressed as one
   /// stream, each call flushed into its own frame (RFC 7692 §6.1, §7.2.1).

@@ -111,6 +111,8 @@ class Driver {
   /// with out_of_memory when there is no memory for the frame: the connection is then closed with
   /// 1011 "out of memory".
   ApiError send(MessageType type, ByteView data, Compression compression = Compression::automatic);
+  /// Connection::send_prepared(), refused as send() is over the outbound limit.
+  ApiError send_prepared(const PreparedMessage& message);
   /// Connection::send_fragment(), refused as send() is over the outbound limit.
   ApiError send_fragment(MessageType type, ByteView data, bool last,
                          Compression compression = Compression::automatic);

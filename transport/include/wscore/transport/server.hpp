@@ -18,6 +18,7 @@
 
 #include "wscore/connection.hpp"
 #include "wscore/driver.hpp"
+#include "wscore/prepared_message.hpp"
 
 namespace wscore::transport {
 
@@ -62,6 +63,13 @@ class Session {
  public:
   /// Sends a message (Driver::send(): `data` is copied into the outbound buffer).
   virtual SendStatus send(MessageType type, ByteView data) = 0;
+  /// Sends a message framed once for many sessions (Driver::send_prepared(): its frame is
+  /// copied into the outbound buffer; see PreparedMessage for compression). For a broadcast:
+  /// make one PreparedMessage per event loop and send it to each of the loop's sessions. The
+  /// default sends message.payload() with send().
+  virtual SendStatus send_prepared(const PreparedMessage& message) {
+    return send(message.type(), message.payload());
+  }
   /// Starts the close handshake with `code` and `reason` (copied); on_close() follows.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
   /// Bytes queued but not yet written (what backpressure is decided on).
