@@ -38,6 +38,7 @@
 #include "text_from_bytes.hpp"
 #include "wscore/connection.hpp"
 #include "wscore/permessage_deflate.hpp"
+#include "wscore/prepared_message.hpp"
 
 namespace wscore::fuzz {
 namespace {
@@ -182,7 +183,8 @@ class BackToBack {
     return text ? text_from_bytes(raw) : raw;
   }
 
-  // A whole message, through send()/send_text() or the zero-copy encode_message_head().
+  // A whole message, through send()/send_text()/send_prepared() or the zero-copy
+  // encode_message_head().
   void send(Side& side, InputReader& input, bool zero_copy) {
     const std::uint8_t flags = input.byte();
     const auto type = (flags & 1) ? MessageType::text : MessageType::binary;
@@ -190,6 +192,9 @@ class BackToBack {
     const ApiError expected = side.expect_send(type, data);
     if (!zero_copy) {
       const bool sent = call(side, expected, [&] {
+        // The same message framed once, as a broadcast would (send_prepared()): the same
+        // checks, and the peer must receive the same message.
+        if (flags & 16) return side.connection.send_prepared(PreparedMessage(type, data));
         return type == MessageType::text && (flags & 8) ? side.connection.send_text(as_text(data))
                                                         : side.connection.send(type, data);
       });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// MbedtlsSession's calls (TlsSession's on mbedTLS): each looks at the session's phase, drives
-// mbedTLS, and maps the outcome to an IoResult.
+// MbedtlsSession's calls (TlsSession's on mbedTLS, in the phases TlsSessionEngine allows them):
+// each drives mbedTLS and maps the outcome to an IoResult.
 #include <algorithm>
 #include <utility>
 
@@ -13,45 +13,10 @@ namespace {
 
 constexpr IoResult kOk = kIoOk;
 constexpr IoResult kClosed = kIoClosed;
-constexpr IoResult kError = kIoError;
 
 }  // namespace
 
-IoResult MbedtlsSession::handshake() {
-  switch (phase) {
-    case SessionPhase::not_started:
-      if (start().status == IoStatus::error) return kError;
-      return drive_handshake();
-    case SessionPhase::handshaking:
-      return drive_handshake();
-    case SessionPhase::failed:
-      return kError;
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-      return kOk;
-    case SessionPhase::closed:
-      return handshake_complete() ? kOk : kClosed;  // closed before it completed
-  }
-  return kError;
-}
-
-IoResult MbedtlsSession::read(MutableByteView buffer) {
-  switch (phase) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      if (IoResult progress = handshake(); progress.status != IoStatus::ok) return progress;
-      break;
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-      break;
-    case SessionPhase::peer_closed:
-    case SessionPhase::closed:
-      return kClosed;
-    case SessionPhase::failed:
-      return kError;
-  }
-  if (buffer.empty()) return kOk;  // mbedTLS would report 0 bytes, which means end of stream
+IoResult MbedtlsSession::read_records(MutableByteView buffer) {
   for (;;) {
     begin_call();
     const int rc =
@@ -71,21 +36,7 @@ IoResult MbedtlsSession::read(MutableByteView buffer) {
   }
 }
 
-IoResult MbedtlsSession::write(ByteView data) {
-  switch (phase) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      if (IoResult progress = handshake(); progress.status != IoStatus::ok) return progress;
-      break;
-    case SessionPhase::open:
-      break;
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-    case SessionPhase::closed:
-      return kClosed;
-    case SessionPhase::failed:
-      return kError;
-  }
+IoResult MbedtlsSession::write_records(ByteView data) {
   // mbedTLS's rule: after WANT_WRITE, the next mbedtls_ssl_write must carry the same data,
   // because the record built from it is already queued. Flushing that record first, with no
   // new data, lets every later call start a fresh record from whatever the caller passes.
@@ -125,74 +76,25 @@ IoResult MbedtlsSession::write(ByteView data) {
   return {IoStatus::ok, taken};
 }
 
-IoResult MbedtlsSession::flush() {
-  switch (phase) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      return handshake();
-    case SessionPhase::failed:
-      return kError;
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-    case SessionPhase::closed:
-      return flush_queued_output();
-  }
-  return kError;
-}
-
-IoResult MbedtlsSession::close_notify() {
-  switch (phase) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      // No keys yet, so nothing to protect: the caller just closes the socket.
-      phase = SessionPhase::closed;
-      return kOk;
-    case SessionPhase::failed:
-      return kError;
-    case SessionPhase::sent_close:
-    case SessionPhase::closed:
-      return flush_queued_output();
-    case SessionPhase::open:
-    case SessionPhase::peer_closed:
-      break;
-  }
-  // Data taken by write() goes out before the alert that ends it.
-  if (IoResult flushed = flush_queued_output(); flushed.status != IoStatus::ok) {
-    return flushed;
-  }
+IoResult MbedtlsSession::build_close_notify() {
   begin_call();
   const int rc = mbedtls_ssl_close_notify(&ssl);
+  // WANT_WRITE: the alert is built and queued behind a full socket; flush_records() sends it.
   if (rc != 0 && rc != MBEDTLS_ERR_SSL_WANT_WRITE) return fail(rc);
-  // The alert is built (and queued if the socket is full): it is sent either way.
-  phase = phase == SessionPhase::peer_closed ? SessionPhase::closed : SessionPhase::sent_close;
-  if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) return flush_queued_output();
   return kOk;
 }
 
-bool MbedtlsSession::handshake_complete() const noexcept {
-  switch (phase) {
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-      return true;
-    case SessionPhase::closed:
-      return ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER;
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-    case SessionPhase::failed:
-      return false;
-  }
-  return false;
+bool MbedtlsSession::library_handshake_over() const noexcept {
+  return ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER;
 }
 
 bool MbedtlsSession::has_buffered_input() const noexcept {
   // Decrypted data not yet read, or record bytes taken from the socket but not yet processed.
-  return phase != SessionPhase::not_started && mbedtls_ssl_check_pending(&ssl) != 0;
+  return phase_ != SessionPhase::not_started && mbedtls_ssl_check_pending(&ssl) != 0;
 }
 
 std::string_view MbedtlsSession::alpn_protocol() const noexcept {
-  if (phase == SessionPhase::not_started) return {};
+  if (phase_ == SessionPhase::not_started) return {};
   const char* protocol = mbedtls_ssl_get_alpn_protocol(&ssl);
   return protocol != nullptr ? protocol : std::string_view();
 }

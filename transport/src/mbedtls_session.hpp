@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A TlsSession on mbedTLS: the phase enum (the whole state of a session) and the mbedTLS context
-// with its socket callbacks.
+// A TlsSession on mbedTLS: the mbedTLS context with its socket callbacks, and the hooks the
+// phase walk of TlsSessionEngine calls.
 #pragma once
 
 #include <mbedtls/ssl.h>
@@ -27,12 +27,6 @@ class MbedtlsSession final : public TlsSessionEngine {
   MbedtlsSession(const MbedtlsSession&) = delete;
   MbedtlsSession& operator=(const MbedtlsSession&) = delete;
 
-  IoResult handshake() override;
-  IoResult read(MutableByteView buffer) override;
-  IoResult write(ByteView data) override;
-  IoResult flush() override;
-  IoResult close_notify() override;
-  bool handshake_complete() const noexcept override;
   bool has_buffered_input() const noexcept override;
   // mbedTLS reads exactly the record's length, so a read never tells that the socket is empty.
   bool input_drained() const noexcept override { return false; }
@@ -46,7 +40,6 @@ class MbedtlsSession final : public TlsSessionEngine {
   mbedtls_ssl_context ssl;
   const MbedtlsConfig* config;
   int socket_fd_;
-  SessionPhase phase = SessionPhase::not_started;
   // Set by the socket callbacks during one mbedTLS call: did the socket say EAGAIN, did any
   // bytes move. mbedTLS can report WANT_READ after consuming a record that carried no data;
   // only the socket's own EAGAIN means an event loop may wait.
@@ -63,14 +56,16 @@ class MbedtlsSession final : public TlsSessionEngine {
   static int verify_ip_callback(void* self, mbedtls_x509_crt* certificate, int depth,
                                 std::uint32_t* flags);
 
-  IoResult start();
-  IoResult drive_handshake();
+  IoResult start() override;
+  IoResult drive_handshake() override;
+  IoResult read_records(MutableByteView buffer) override;
+  IoResult write_records(ByteView data) override;
+  IoResult flush_records() override { return flush_queued_output(); }
+  IoResult build_close_notify() override;
+  bool library_handshake_over() const noexcept override;
   IoResult flush_queued_output();
   IoResult fail(int code);
   IoResult fail(std::string reason);
-  void peer_ended() noexcept {
-    phase = phase == SessionPhase::sent_close ? SessionPhase::closed : SessionPhase::peer_closed;
-  }
   bool has_queued_output() const noexcept {
     // mbedTLS 2.28 has no public query for this; `out_left` counts bytes of records it has
     // built but not yet handed to the socket.

@@ -62,13 +62,13 @@ int MbedtlsSession::verify_ip_callback(void* self, mbedtls_x509_crt* certificate
 }
 
 IoResult MbedtlsSession::fail(std::string reason) {
-  phase = SessionPhase::failed;
+  phase_ = SessionPhase::failed;
   error_ = std::move(reason);
   return kIoError;
 }
 
 IoResult MbedtlsSession::fail(int code) {
-  const bool during_handshake = phase == SessionPhase::handshaking;
+  const bool during_handshake = phase_ == SessionPhase::handshaking;
   std::string reason = during_handshake ? "TLS handshake failed: " : "TLS connection failed: ";
   const bool server = config->role() == TlsRole::server;
   const std::optional<std::string_view> not_tls =
@@ -119,7 +119,7 @@ IoResult MbedtlsSession::start() {
     }
   }
   mbedtls_ssl_set_bio(&ssl, this, send_callback, receive_callback, nullptr);
-  phase = SessionPhase::handshaking;
+  phase_ = SessionPhase::handshaking;
   return kIoOk;
 }
 
@@ -129,7 +129,7 @@ IoResult MbedtlsSession::drive_handshake() {
     const int rc = mbedtls_ssl_handshake(&ssl);
     if (rc == 0) {
       // mbedTLS has freed the handshake's temporary state; what remains is the record layer.
-      phase = SessionPhase::open;
+      phase_ = SessionPhase::open;
       return kIoOk;
     }
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {

@@ -59,12 +59,6 @@ class OpensslSession final : public TlsSessionEngine {
   OpensslSession(const OpensslSession&) = delete;
   OpensslSession& operator=(const OpensslSession&) = delete;
 
-  IoResult handshake() override;
-  IoResult read(MutableByteView buffer) override;
-  IoResult write(ByteView data) override;
-  IoResult flush() override;
-  IoResult close_notify() override;
-  bool handshake_complete() const noexcept override;
   bool has_buffered_input() const noexcept override;
   bool input_drained() const noexcept override;
   std::string_view error() const noexcept override { return error_; }
@@ -79,8 +73,13 @@ class OpensslSession final : public TlsSessionEngine {
   void note_alert(int where, int value) noexcept;
 
  private:
-  IoResult start();
-  IoResult drive_handshake();
+  IoResult start() override;
+  IoResult drive_handshake() override;
+  IoResult read_records(MutableByteView buffer) override;
+  IoResult write_records(ByteView data) override;
+  IoResult flush_records() override { return send_unsent(); }
+  IoResult build_close_notify() override;
+  bool library_handshake_over() const noexcept override;
   IoResult send_unsent();
   IoResult send_gathered();
   IoResult fail(std::string reason);
@@ -89,14 +88,10 @@ class OpensslSession final : public TlsSessionEngine {
   IoResult outcome(int rc, IoResult want);
   void begin_call() noexcept;
   bool should_retry() const noexcept { return !socket_would_block_ && socket_progress_; }
-  void peer_ended() noexcept {
-    phase_ = phase_ == SessionPhase::sent_close ? SessionPhase::closed : SessionPhase::peer_closed;
-  }
 
   const OpensslConfig* config_;
   SSL* ssl_ = nullptr;  // made on the first call
   int socket_fd_;
-  SessionPhase phase_ = SessionPhase::not_started;
   // Set by the BIO during one OpenSSL call, as for the mbedTLS session: did a read of the
   // socket say EAGAIN, did any bytes move, did it end, did it fail.
   bool socket_would_block_ = false;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// OpensslSession (TlsSession on OpenSSL 3): the socket BIO, setting up an SSL, the handshake,
-// reads, writes that OpenSSL never sees blocked, close_notify, and failures in one line.
+// OpensslSession (TlsSession on OpenSSL 3, in the phases TlsSessionEngine allows each call): the
+// socket BIO, setting up an SSL, the handshake, reads, writes that OpenSSL never sees blocked,
+// close_notify, and failures in one line.
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
@@ -321,41 +322,7 @@ IoResult OpensslSession::send_unsent() {
 
 // ---- the calls ----
 
-IoResult OpensslSession::handshake() {
-  switch (phase_) {
-    case SessionPhase::not_started:
-      if (start().status == IoStatus::error) return kError;
-      return drive_handshake();
-    case SessionPhase::handshaking:
-      return drive_handshake();
-    case SessionPhase::failed:
-      return kError;
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-      return kOk;
-    case SessionPhase::closed:
-      return handshake_complete() ? kOk : kClosed;
-  }
-  return kError;
-}
-
-IoResult OpensslSession::read(MutableByteView buffer) {
-  switch (phase_) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      if (IoResult progress = handshake(); progress.status != IoStatus::ok) return progress;
-      break;
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-      break;
-    case SessionPhase::peer_closed:
-    case SessionPhase::closed:
-      return kClosed;
-    case SessionPhase::failed:
-      return kError;
-  }
-  if (buffer.empty()) return kOk;
+IoResult OpensslSession::read_records(MutableByteView buffer) {
   for (;;) {
     begin_call();
     std::size_t got = 0;
@@ -376,21 +343,7 @@ IoResult OpensslSession::read(MutableByteView buffer) {
   }
 }
 
-IoResult OpensslSession::write(ByteView data) {
-  switch (phase_) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      if (IoResult progress = handshake(); progress.status != IoStatus::ok) return progress;
-      break;
-    case SessionPhase::open:
-      break;
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-    case SessionPhase::closed:
-      return kClosed;
-    case SessionPhase::failed:
-      return kError;
-  }
+IoResult OpensslSession::write_records(ByteView data) {
   if (IoResult sent = send_unsent(); sent.status != IoStatus::ok) return sent;
   std::size_t taken = 0;
   gathering_ = true;
@@ -433,59 +386,15 @@ IoResult OpensslSession::send_gathered() {
   return kOk;
 }
 
-IoResult OpensslSession::flush() {
-  switch (phase_) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      return handshake();
-    case SessionPhase::failed:
-      return kError;
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-    case SessionPhase::closed:
-      return send_unsent();
-  }
-  return kError;
-}
-
-IoResult OpensslSession::close_notify() {
-  switch (phase_) {
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-      phase_ = SessionPhase::closed;  // no keys yet, so nothing to protect
-      return kOk;
-    case SessionPhase::failed:
-      return kError;
-    case SessionPhase::sent_close:
-    case SessionPhase::closed:
-      return send_unsent();
-    case SessionPhase::open:
-    case SessionPhase::peer_closed:
-      break;
-  }
-  if (IoResult sent = send_unsent(); sent.status != IoStatus::ok) return sent;
+IoResult OpensslSession::build_close_notify() {
   begin_call();
-  const int rc = SSL_shutdown(ssl_);  // 0: ours sent, the peer's not yet read; 1: both
+  const int rc = SSL_shutdown(ssl_);  // 0: ours built, the peer's not yet read; 1: both
   if (rc < 0) return outcome(rc, kOk);
-  phase_ = phase_ == SessionPhase::peer_closed ? SessionPhase::closed : SessionPhase::sent_close;
-  return send_unsent();
+  return kOk;
 }
 
-bool OpensslSession::handshake_complete() const noexcept {
-  switch (phase_) {
-    case SessionPhase::open:
-    case SessionPhase::sent_close:
-    case SessionPhase::peer_closed:
-      return true;
-    case SessionPhase::closed:
-      return ssl_ != nullptr && SSL_is_init_finished(ssl_) == 1;
-    case SessionPhase::not_started:
-    case SessionPhase::handshaking:
-    case SessionPhase::failed:
-      return false;
-  }
-  return false;
+bool OpensslSession::library_handshake_over() const noexcept {
+  return ssl_ != nullptr && SSL_is_init_finished(ssl_) == 1;
 }
 
 bool OpensslSession::input_drained() const noexcept {

@@ -30,16 +30,18 @@ enum class SessionPhase : std::uint8_t {
   failed,
 };
 
-// One connection's TLS, as TlsSession describes each call.
+// One connection's TLS, as TlsSession describes each call. The phase is walked here, in one
+// place, for both backends; each backend drives its library in the hooks below, which are only
+// called in the phases named.
 class TlsSessionEngine {
  public:
   virtual ~TlsSessionEngine() = default;
-  virtual IoResult handshake() = 0;
-  virtual IoResult read(MutableByteView buffer) = 0;
-  virtual IoResult write(ByteView data) = 0;
-  virtual IoResult flush() = 0;
-  virtual IoResult close_notify() = 0;
-  virtual bool handshake_complete() const noexcept = 0;
+  IoResult handshake();
+  IoResult read(MutableByteView buffer);
+  IoResult write(ByteView data);
+  IoResult flush();
+  IoResult close_notify();
+  bool handshake_complete() const noexcept;
   virtual bool has_buffered_input() const noexcept = 0;
   virtual bool input_drained() const noexcept = 0;
   virtual std::string_view error() const noexcept = 0;
@@ -47,6 +49,30 @@ class TlsSessionEngine {
   virtual std::string_view cipher_suite() const noexcept = 0;
   virtual std::string_view protocol_version() const noexcept = 0;
   virtual int socket_fd() const noexcept = 0;
+
+ protected:
+  // not_started: sets the library's session up (handshaking), or fails.
+  virtual IoResult start() = 0;
+  // handshaking: until open, want_read/want_write, or failed.
+  virtual IoResult drive_handshake() = 0;
+  // open or sent_close, `buffer` not empty: data, want_read/want_write, closed (peer_ended()
+  // called) or failed.
+  virtual IoResult read_records(MutableByteView buffer) = 0;
+  // open: the earlier output first, then as much of `data` as the socket takes.
+  virtual IoResult write_records(ByteView data) = 0;
+  // After the handshake: sends what earlier calls took and could not send.
+  virtual IoResult flush_records() = 0;
+  // open or peer_closed, earlier output sent: builds the close_notify alert (ok; it may still
+  // wait in the output) or fails.
+  virtual IoResult build_close_notify() = 0;
+  // closed: whether the handshake had completed before.
+  virtual bool library_handshake_over() const noexcept = 0;
+
+  void peer_ended() noexcept {
+    phase_ = phase_ == SessionPhase::sent_close ? SessionPhase::closed : SessionPhase::peer_closed;
+  }
+
+  SessionPhase phase_ = SessionPhase::not_started;
 };
 
 // One configuration, of either role: the server's credentials or the client's trusted CAs.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // TlsSession: one connection's TLS on the backend of the config it was made from; each call goes
-// to that backend's session. Also what the backends' sessions share: naming non-TLS input.
+// to that backend's session. What the backends' sessions share: the walk through the session's
+// phases (TlsSessionEngine) and naming non-TLS input.
 #include <memory>
 #include <utility>
 
@@ -24,6 +25,118 @@ std::optional<std::string_view> FirstBytes::not_tls() const noexcept {
   }
   if (http) return "plain HTTP (not TLS) sent to the TLS port";
   return "not TLS (the first byte is not a handshake record)";
+}
+
+IoResult TlsSessionEngine::handshake() {
+  switch (phase_) {
+    case SessionPhase::not_started:
+      if (start().status == IoStatus::error) return kIoError;
+      return drive_handshake();
+    case SessionPhase::handshaking:
+      return drive_handshake();
+    case SessionPhase::failed:
+      return kIoError;
+    case SessionPhase::open:
+    case SessionPhase::sent_close:
+    case SessionPhase::peer_closed:
+      return kIoOk;
+    case SessionPhase::closed:
+      return handshake_complete() ? kIoOk : kIoClosed;  // closed before it completed
+  }
+  return kIoError;
+}
+
+IoResult TlsSessionEngine::read(MutableByteView buffer) {
+  switch (phase_) {
+    case SessionPhase::not_started:
+    case SessionPhase::handshaking:
+      if (IoResult progress = handshake(); progress.status != IoStatus::ok) return progress;
+      break;
+    case SessionPhase::open:
+    case SessionPhase::sent_close:
+      break;
+    case SessionPhase::peer_closed:
+    case SessionPhase::closed:
+      return kIoClosed;
+    case SessionPhase::failed:
+      return kIoError;
+  }
+  if (buffer.empty()) return kIoOk;  // a library would report 0 bytes: end of stream
+  return read_records(buffer);
+}
+
+IoResult TlsSessionEngine::write(ByteView data) {
+  switch (phase_) {
+    case SessionPhase::not_started:
+    case SessionPhase::handshaking:
+      if (IoResult progress = handshake(); progress.status != IoStatus::ok) return progress;
+      break;
+    case SessionPhase::open:
+      break;
+    case SessionPhase::sent_close:
+    case SessionPhase::peer_closed:
+    case SessionPhase::closed:
+      return kIoClosed;
+    case SessionPhase::failed:
+      return kIoError;
+  }
+  return write_records(data);
+}
+
+IoResult TlsSessionEngine::flush() {
+  switch (phase_) {
+    case SessionPhase::not_started:
+    case SessionPhase::handshaking:
+      return handshake();
+    case SessionPhase::failed:
+      return kIoError;
+    case SessionPhase::open:
+    case SessionPhase::sent_close:
+    case SessionPhase::peer_closed:
+    case SessionPhase::closed:
+      return flush_records();
+  }
+  return kIoError;
+}
+
+IoResult TlsSessionEngine::close_notify() {
+  switch (phase_) {
+    case SessionPhase::not_started:
+    case SessionPhase::handshaking:
+      // No keys yet, so nothing to protect: the caller just closes the socket.
+      phase_ = SessionPhase::closed;
+      return kIoOk;
+    case SessionPhase::failed:
+      return kIoError;
+    case SessionPhase::sent_close:
+    case SessionPhase::closed:
+      return flush_records();
+    case SessionPhase::open:
+    case SessionPhase::peer_closed:
+      break;
+  }
+  // Data taken by write() goes out before the alert that ends it (RFC 5246 §7.2.1).
+  if (IoResult flushed = flush_records(); flushed.status != IoStatus::ok) return flushed;
+  if (IoResult built = build_close_notify(); built.status == IoStatus::error) return built;
+  // The alert is built (and queued if the socket is full): it is sent either way.
+  phase_ = phase_ == SessionPhase::peer_closed ? SessionPhase::closed : SessionPhase::sent_close;
+  return flush_records();
+}
+
+bool TlsSessionEngine::handshake_complete() const noexcept {
+  switch (phase_) {
+    case SessionPhase::open:
+    case SessionPhase::sent_close:
+    case SessionPhase::peer_closed:
+      return true;
+    case SessionPhase::closed:
+      return library_handshake_over();
+    case SessionPhase::not_started:
+    case SessionPhase::handshaking:
+    case SessionPhase::failed:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace detail
