@@ -140,18 +140,20 @@ def load(wscore, port, connections, size, seconds):
                         "--json", out.name, *secure],
                        check=True, stdout=subprocess.DEVNULL)
         with open(out.name) as figures:
-            report = json.load(figures)
-    return report["verified"]
+            return json.load(figures)
 
 
 def timed_run(wscore, server, connections, size, seconds):
-    """(messages per server CPU-second, the server's page faults per message)."""
+    """(messages per server CPU-second, the server's page faults per message, the generator's
+    latency percentiles in µs)."""
     cpu_before, faults_before = process_stat(server.process.pid)
-    messages = load(wscore, server.port, connections, size, seconds)
+    report = load(wscore, server.port, connections, size, seconds)
     cpu_after, faults_after = process_stat(server.process.pid)
+    messages = report["verified"]
     used = cpu_after - cpu_before
+    latency = {name: ns / 1000 for name, ns in report.get("latency_ns", {}).items()}
     return (messages / used if used > 0 else 0.0,
-            (faults_after - faults_before) / messages if messages else 0.0)
+            (faults_after - faults_before) / messages if messages else 0.0, latency)
 
 
 def syscalls_per_message(wscore, server, connections, size, seconds):
@@ -159,7 +161,7 @@ def syscalls_per_message(wscore, server, connections, size, seconds):
         tracer = subprocess.Popen(["strace", "-c", "-f", "-o", summary.name, "-p",
                                    str(server.process.pid)], stderr=subprocess.DEVNULL)
         time.sleep(0.5)
-        messages = load(wscore, server.port, connections, size, seconds)
+        messages = load(wscore, server.port, connections, size, seconds)["verified"]
         tracer.terminate()
         tracer.wait()
         counts = {}
@@ -198,16 +200,18 @@ def main():
     figures = {}
     for connections, size in TLS_CASES if TLS else CASES:
         case = f"{'wss ' if TLS else ''}{connections} x {size} B"
-        runs, faults = {}, {}
+        runs, faults, latencies = {}, {}, {}
         started = [Server(*spec, env=environment)
                    for spec in servers(wscore, args.server, not refusal,
                                        tls_home.name if tls_home else None)]
         try:
             for _ in range(args.repetitions):  # interleaved: each server once per round
                 for server in started:
-                    rate, faulted = timed_run(wscore, server, connections, size, args.seconds)
+                    rate, faulted, latency = timed_run(wscore, server, connections, size,
+                                                       args.seconds)
                     runs.setdefault(server.name, []).append(rate)
                     faults.setdefault(server.name, []).append(faulted)
+                    latencies.setdefault(server.name, []).append(latency)
             syscalls = {server.name: syscalls_per_message(wscore, server, connections, size,
                                                           args.seconds)
                         for server in started if server.name.startswith("wscore")}
@@ -218,7 +222,10 @@ def main():
                                                    for name, rates in runs.items()},
                          "runs": runs, "syscalls_per_message": syscalls,
                          "page_faults_per_message": {name: statistics.median(counts)
-                                                     for name, counts in faults.items()}}
+                                                     for name, counts in faults.items()},
+                         "latency_us": {name: {point: statistics.median(run[point] for run in rs)
+                                               for point in rs[0]}
+                                        for name, rs in latencies.items()}}
         print(case, {name: round(rate) for name, rate in
                      figures[case]["per_server_cpu_second"].items()},
               {name: round(sum(calls.values()), 2) for name, calls in syscalls.items()},

@@ -10,6 +10,7 @@ with raw sockets (completing the upgrade, then staying idle), and reports the gr
 server's VmRSS divided by N. Kernel socket memory is not in RSS and not counted.
 """
 import argparse
+import json
 import os
 import resource
 import selectors
@@ -37,6 +38,7 @@ def main():
     parser.add_argument("--tls", action="store_true")
     parser.add_argument("--tls-backend", default="mbedtls", help="mbedtls or openssl (with --tls)")
     parser.add_argument("--io", default="epoll", help="the server's event loops: epoll or uring")
+    parser.add_argument("--json", help="add the figure to this JSON file (an object by kind)")
     parser.add_argument("binary", nargs="?", default="build/release/bin/wscore")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -76,6 +78,16 @@ def main():
     kind = f"wss ({args.tls_backend})" if args.tls else "ws"
     print(f"{args.connections} idle {kind} connections: server RSS "
           f"{before} KiB -> {after} KiB, {per_connection:.0f} bytes per connection")
+    if args.json:
+        figures = {}
+        if os.path.exists(args.json):
+            with open(args.json) as existing:
+                figures = json.load(existing)
+        figures[f"{kind} --io {args.io}"] = {"connections": args.connections,
+                                             "rss_before_kib": before, "rss_after_kib": after,
+                                             "bytes_per_connection": round(per_connection)}
+        with open(args.json, "w") as out:
+            json.dump(figures, out, indent=2)
     for s in sockets:
         s.close()
     server.terminate()
