@@ -792,6 +792,42 @@ TEST_P(TlsTest, ClientOfTheOtherBackendRejectsANameTheCertificateDoesNotCover) {
 }
 
 #if WSCORE_TEST_OPENSSL
+// RFC 6066 §3: a client names the host it wants (server_name) for a DNS name, and sends none for
+// an IP literal. The server is OpenSSL itself, which records what it got.
+TEST_P(TlsTest, ClientSendsTheHostNameAsSniAndNoneForAnIpLiteral) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"localhost", "localhost"}, {"127.0.0.1", ""}, {"[::1]", ""}};
+  for (const auto& [name, expected] : cases) {
+    SCOPED_TRACE(name);
+    SocketPair sockets;
+    unix_pair(sockets);
+    SSL_CTX* context = SSL_CTX_new(TLS_server_method());
+    ASSERT_NE(context, nullptr);
+    ASSERT_EQ(SSL_CTX_use_certificate_file(context, cert_file().c_str(), SSL_FILETYPE_PEM), 1);
+    ASSERT_EQ(SSL_CTX_use_PrivateKey_file(context, key_file().c_str(), SSL_FILETYPE_PEM), 1);
+    SSL* raw_server = SSL_new(context);
+    SSL_set_fd(raw_server, sockets.server);
+    SSL_set_accept_state(raw_server);
+    const TlsClientConfig client_config = trusting_client();
+    TlsSession client = TlsSession::client(client_config, sockets.client, name);
+    IoResult client_result{IoStatus::want_read, 0};
+    int server_rc = -1;
+    for (int round = 0; round < 100 && (pending(client_result.status) || server_rc != 1); ++round) {
+      if (pending(client_result.status)) client_result = client.handshake();
+      if (server_rc != 1) server_rc = SSL_do_handshake(raw_server);
+      pollfd fds[2] = {{sockets.server, POLLIN, 0}, {sockets.client, POLLIN, 0}};
+      ::poll(fds, 2, 50);
+    }
+    EXPECT_EQ(client_result.status, IoStatus::ok) << client.error();
+    EXPECT_EQ(server_rc, 1);
+    const char* sent = SSL_get_servername(raw_server, TLSEXT_NAMETYPE_host_name);
+    EXPECT_EQ(std::string(sent != nullptr ? sent : ""), expected);
+    SSL_free(raw_server);
+    SSL_CTX_free(context);
+    ERR_clear_error();
+  }
+}
+
 // RFC 7301 §3.2: a client whose ALPN list lacks http/1.1 gets no_application_protocol. The
 // client is OpenSSL itself, offering only "h2", over the socket.
 TEST_P(TlsTest, ServerRefusesAClientThatOffersOnlyOtherAlpnProtocols) {
