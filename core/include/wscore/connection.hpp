@@ -188,6 +188,8 @@ struct FrameHead {
   ByteView view() const noexcept { return {bytes.data(), size}; }
 };
 
+class PreparedMessage;  // prepared_message.hpp
+
 /// One WebSocket connection, either role, as a state machine with no I/O (see the file's
 /// comment): feed it bytes with receive() or receive_in_place(), take events with next_event(),
 /// call actions, write pending_output().
@@ -200,8 +202,6 @@ struct FrameHead {
 /// (which may take them as its argument), or until the connection is destroyed or moved from;
 /// RequestReceived::request lives through the answer to it; subprotocol() and options() as long
 /// as the connection.
-class PreparedMessage;
-
 class Connection {
  public:
   /// A server awaiting the client's opening handshake.
