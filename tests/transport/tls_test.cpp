@@ -241,6 +241,11 @@ class TlsTest : public ::testing::TestWithParam<TlsBackend> {
     ASSERT_FALSE(failure.has_value()) << failure->message;
   }
 
+  // The backend that is not under test.
+  static TlsBackend other_backend() {
+    return GetParam() == TlsBackend::mbedtls ? TlsBackend::openssl : TlsBackend::mbedtls;
+  }
+
   // A client on the backend under test that trusts the generated certificate.
   static TlsClientConfig trusting_client(TlsBackend backend = GetParam()) {
     TlsClientConfig config(backend);
@@ -742,11 +747,9 @@ TEST_P(TlsTest, CloseBeforeTheHandshakeSendsNothing) {
 // ---- one backend against the other ----
 
 TEST_P(TlsTest, TalksToTheOtherBackendOnTls12) {
-  const TlsBackend other =
-      GetParam() == TlsBackend::mbedtls ? TlsBackend::openssl : TlsBackend::mbedtls;
   SocketPair sockets;
   unix_pair(sockets);
-  const TlsClientConfig client_config = trusting_client(other);
+  const TlsClientConfig client_config = trusting_client(other_backend());
   TlsSession server = TlsSession::server(server_config_, sockets.server);
   TlsSession client = TlsSession::client(client_config, sockets.client, "localhost");
   IoResult server_result{}, client_result{};
@@ -773,11 +776,9 @@ TEST_P(TlsTest, TalksToTheOtherBackendOnTls12) {
 }
 
 TEST_P(TlsTest, ClientOfTheOtherBackendRejectsANameTheCertificateDoesNotCover) {
-  const TlsBackend other =
-      GetParam() == TlsBackend::mbedtls ? TlsBackend::openssl : TlsBackend::mbedtls;
   SocketPair sockets;
   unix_pair(sockets);
-  const TlsClientConfig client_config = trusting_client(other);
+  const TlsClientConfig client_config = trusting_client(other_backend());
   TlsSession server = TlsSession::server(server_config_, sockets.server);
   TlsSession client = TlsSession::client(client_config, sockets.client, "example.com");
   IoResult server_result{}, client_result{};

@@ -301,6 +301,7 @@ IoResult OpensslSession::drive_handshake() {
 }
 
 IoResult OpensslSession::send_unsent() {
+  if (unsent_.empty()) return kOk;  // the usual case: the socket took everything
   while (unsent_offset_ < unsent_.size()) {
     const ssize_t wrote = ::send(socket_fd_, unsent_.data() + unsent_offset_,
                                  unsent_.size() - unsent_offset_, MSG_NOSIGNAL);
